@@ -1,0 +1,256 @@
+/**
+ * Group configuration: the zod schema of the config file (kebab-case keys, as
+ * an operator writes them) and its validated, canonical model.
+ * @module
+ */
+import { z } from 'zod';
+import { ConfigError, shorten, type ValidationIssue } from './errors.js';
+import { splitList } from './peer-data.js';
+import { comparePrefixes, findOverlap, type Prefix, parseAddress, parsePrefix, refusalOf } from './prefix.js';
+
+/** Which side of a peering this group is. */
+export type PeeringRole = 'initiator' | 'acceptor';
+
+/** One peering this group takes part in. */
+export interface PeeringConfig {
+  /** Shared by both sides. */
+  readonly id: string;
+  readonly role: PeeringRole;
+}
+
+/** A VRRP virtual address, `10.0.0.1/24`. */
+export interface VipConfig {
+  readonly address: string;
+  readonly prefix: Prefix;
+  /** `address/length` as written in keepalived.conf. */
+  readonly cidr: string;
+}
+
+/** OSPF and BFD timers. */
+export interface RoutingConfig {
+  readonly helloSeconds: number;
+  readonly deadSeconds: number;
+  /** BFD on the OSPF links; absent = off. */
+  readonly bfd?: { readonly intervalMs: number; readonly multiplier: number };
+}
+
+/** Where files live on the unit. */
+export interface PathsConfig {
+  readonly state: string;
+  readonly wireguardDir: string;
+  readonly birdConfig: string;
+  readonly keepalivedConfig: string;
+  readonly routeCheckScript: string;
+}
+
+/** The validated configuration of one unit of a group. */
+export interface GroupConfig {
+  readonly unit: string;
+  readonly group: string;
+  readonly ingressAddress: string;
+  readonly advertisePrefixes: readonly Prefix[];
+  readonly tunnels: number;
+  readonly vips: readonly VipConfig[];
+  /** First VRRP router id; VIP n uses `vrrpRouterIdBase + n`. */
+  readonly vrrpRouterIdBase: number;
+  readonly peerings: readonly PeeringConfig[];
+  readonly portRange: { readonly min: number; readonly max: number };
+  /** Absent: detected from the host. */
+  readonly routerId?: string;
+  readonly routing: RoutingConfig;
+  /** How long a closed link's port stays unused, in seconds. */
+  readonly portQuarantineSeconds: number;
+  readonly paths: PathsConfig;
+}
+
+/** Defaults, as documented in the README. */
+export const DEFAULTS = {
+  tunnels: 2,
+  portRange: { min: 50000, max: 52000 },
+  helloSeconds: 5,
+  deadSeconds: 30,
+  vrrpRouterIdBase: 51,
+  portQuarantineSeconds: 300,
+  paths: {
+    state: '/var/lib/wg-gateway/state.json',
+    wireguardDir: '/etc/wireguard',
+    birdConfig: '/etc/bird/bird.conf',
+    keepalivedConfig: '/etc/keepalived/keepalived.conf',
+    routeCheckScript: '/usr/lib/wg-gateway/check-route.sh',
+  },
+} as const;
+
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, 'letters, digits, ".", "_", "/", "-"; at most 63 characters');
+
+const listOf = z.union([z.array(z.string()), z.string().transform(splitList)]);
+
+const portRange = z.union([
+  z.string().transform((s, ctx) => {
+    const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(s);
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: 'must be MIN-MAX, e.g. 50000-52000' });
+      return z.NEVER;
+    }
+    return { min: Number(m[1]), max: Number(m[2]) };
+  }),
+  z.object({ min: z.number().int(), max: z.number().int() }).strict(),
+]);
+
+/** The config file schema (what an operator writes). */
+export const groupConfigSchema = z
+  .object({
+    unit: name,
+    group: name,
+    'ingress-address': z.string(),
+    'advertise-prefixes': listOf,
+    tunnels: z.number().int().min(2, 'must be at least 2').max(64).default(DEFAULTS.tunnels),
+    vips: listOf.default([]),
+    'vrrp-router-id-base': z.number().int().min(1).max(255).default(DEFAULTS.vrrpRouterIdBase),
+    peerings: z
+      .array(z.object({ id: name, role: z.enum(['initiator', 'acceptor']) }).strict())
+      .default([]),
+    'port-range': portRange.default(DEFAULTS.portRange),
+    'router-id': z.string().optional(),
+    ospf: z
+      .object({
+        hello: z.number().int().min(1).max(65535).default(DEFAULTS.helloSeconds),
+        dead: z.number().int().min(2).max(65535).default(DEFAULTS.deadSeconds),
+        bfd: z
+          .object({
+            'interval-ms': z.number().int().min(10).max(60000).default(100),
+            multiplier: z.number().int().min(1).max(255).default(5),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({ hello: DEFAULTS.helloSeconds, dead: DEFAULTS.deadSeconds }),
+    'port-quarantine-seconds': z.number().int().min(0).default(DEFAULTS.portQuarantineSeconds),
+    paths: z
+      .object({
+        state: z.string().default(DEFAULTS.paths.state),
+        'wireguard-dir': z.string().default(DEFAULTS.paths.wireguardDir),
+        'bird-config': z.string().default(DEFAULTS.paths.birdConfig),
+        'keepalived-config': z.string().default(DEFAULTS.paths.keepalivedConfig),
+        'route-check-script': z.string().default(DEFAULTS.paths.routeCheckScript),
+      })
+      .strict()
+      .default({
+        state: DEFAULTS.paths.state,
+        'wireguard-dir': DEFAULTS.paths.wireguardDir,
+        'bird-config': DEFAULTS.paths.birdConfig,
+        'keepalived-config': DEFAULTS.paths.keepalivedConfig,
+        'route-check-script': DEFAULTS.paths.routeCheckScript,
+      }),
+  })
+  .strict();
+
+/** The raw config file shape accepted by {@link parseGroupConfig}. */
+export type GroupConfigInput = z.input<typeof groupConfigSchema>;
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+/**
+ * Validate a config file's content. Returns the canonical model or throws a
+ * {@link ConfigError} listing every bad field with its value and what is allowed.
+ */
+export function parseGroupConfig(raw: unknown, source = 'config'): GroupConfig {
+  const parsed = groupConfigSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({
+        path: pathText(i.path),
+        value: 'input' in i && i.input !== undefined ? shorten(i.input) : '',
+        message: i.message,
+      })),
+      source,
+    );
+  }
+  const c = parsed.data;
+  const issues: ValidationIssue[] = [];
+  const issue = (path: string, value: unknown, message: string) =>
+    issues.push({ path, value: shorten(value), message });
+
+  const ingress = parseAddress(c['ingress-address']);
+  if (!ingress.ok) issue('ingress-address', c['ingress-address'], ingress.error);
+
+  const prefixes: Prefix[] = [];
+  c['advertise-prefixes'].forEach((text, i) => {
+    const p = parsePrefix(text);
+    const path = `advertise-prefixes[${i}]`;
+    if (!p.ok) return issue(path, text, p.error);
+    const refusal = refusalOf(p.value);
+    if (refusal) return issue(path, text, refusal);
+    prefixes.push(p.value);
+  });
+  if (c['advertise-prefixes'].length === 0) issue('advertise-prefixes', [], 'at least one prefix is required');
+  const clash = findOverlap(prefixes);
+  if (clash) issue('advertise-prefixes', `${clash[0].text}, ${clash[1].text}`, 'prefixes must not overlap');
+
+  const vips: VipConfig[] = [];
+  c.vips.forEach((text, i) => {
+    const path = `vips[${i}]`;
+    const slash = text.indexOf('/');
+    const addr = parseAddress(slash < 0 ? text : text.slice(0, slash));
+    const p = parsePrefix(text);
+    if (slash < 0) return issue(path, text, 'must be in CIDR form, e.g. 192.0.2.1/24');
+    if (!addr.ok || !p.ok) return issue(path, text, addr.ok ? (p.ok ? '' : p.error) : addr.error);
+    if (refusalOf(p.value)) return issue(path, text, refusalOf(p.value) as string);
+    if (vips.some((v) => v.address === addr.value.text)) return issue(path, text, 'duplicate VIP');
+    vips.push({ address: addr.value.text, prefix: p.value, cidr: `${addr.value.text}/${p.value.length}` });
+  });
+  if (c['vrrp-router-id-base'] + vips.length - 1 > 255) {
+    issue('vrrp-router-id-base', c['vrrp-router-id-base'], `VRRP ids base..base+${vips.length - 1} must stay ≤ 255`);
+  }
+
+  const seen = new Set<string>();
+  c.peerings.forEach((p, i) => {
+    if (seen.has(p.id)) issue(`peerings[${i}].id`, p.id, 'duplicate peering id');
+    seen.add(p.id);
+  });
+
+  const range = c['port-range'];
+  if (!(range.min >= 1 && range.max <= 65535 && range.min < range.max)) {
+    issue('port-range', `${range.min}-${range.max}`, 'must be MIN-MAX with 1 ≤ MIN < MAX ≤ 65535');
+  }
+
+  let routerId: string | undefined;
+  if (c['router-id'] !== undefined) {
+    const r = parseAddress(c['router-id']);
+    if (!r.ok || r.value.family !== 4) issue('router-id', c['router-id'], 'must be an IPv4 address');
+    else routerId = r.value.text;
+  }
+  if (c.ospf.dead <= c.ospf.hello) issue('ospf.dead', c.ospf.dead, 'must be greater than ospf.hello');
+
+  if (issues.length > 0) throw new ConfigError(issues, source);
+  const bfd = c.ospf.bfd;
+  return {
+    unit: c.unit,
+    group: c.group,
+    ingressAddress: ingress.ok ? ingress.value.text : '',
+    advertisePrefixes: prefixes.sort(comparePrefixes),
+    tunnels: c.tunnels,
+    vips,
+    vrrpRouterIdBase: c['vrrp-router-id-base'],
+    peerings: c.peerings.map((p) => ({ id: p.id, role: p.role })),
+    portRange: range,
+    ...(routerId === undefined ? {} : { routerId }),
+    routing: {
+      helloSeconds: c.ospf.hello,
+      deadSeconds: c.ospf.dead,
+      ...(bfd ? { bfd: { intervalMs: bfd['interval-ms'], multiplier: bfd.multiplier } } : {}),
+    },
+    portQuarantineSeconds: c['port-quarantine-seconds'],
+    paths: {
+      state: c.paths.state,
+      wireguardDir: c.paths['wireguard-dir'],
+      birdConfig: c.paths['bird-config'],
+      keepalivedConfig: c.paths['keepalived-config'],
+      routeCheckScript: c.paths['route-check-script'],
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * From the unit's links and config to the desired system state (DESIGN.md
+ * "Desired system state derived from it").
+ * @module
+ */
+import type { GroupConfig, PeeringRole } from './config.js';
+import type {
+  BirdModel,
+  DesiredInterface,
+  DesiredSystem,
+  KeepalivedModel,
+  TrackScript,
+  VrrpInstance,
+} from './desired.js';
+import type { HostFacts } from './facts.js';
+import type { LinkBook } from './link-book.js';
+import { comparePrefixes, overlaps, type Prefix, parsePrefix } from './prefix.js';
+import type { Problem } from './problems.js';
+import type { LinkRecord } from './state.js';
+
+/** Allowed IPs every link carries besides the peer's prefixes: OSPF multicast and link addresses. */
+export const LINK_ALLOWED_IPS = ['224.0.0.0/24', 'ff02::/16', '169.254.0.0/24', 'fe80::/64'] as const;
+/** Seconds; both ends keep NAT state alive. */
+export const PERSISTENT_KEEPALIVE = 5;
+/** BIRD's merged multipath limit. */
+export const ECMP_LIMIT = 64;
+
+/** Tunnel addresses by side. */
+export function linkAddresses(role: PeeringRole): string[] {
+  return role === 'initiator' ? ['169.254.0.1/24', 'fe80::1/64'] : ['169.254.0.2/24', 'fe80::2/64'];
+}
+
+/** Interface name of a link. */
+export const interfaceName = (port: number): string => `wg${port}`;
+
+const parseAll = (texts: readonly string[]): Prefix[] =>
+  texts.flatMap((t) => {
+    const p = parsePrefix(t);
+    return p.ok ? [p.value] : [];
+  });
+
+function toInterface(link: LinkRecord, role: PeeringRole, book: LinkBook): DesiredInterface | undefined {
+  const key = book.key(link.publicKey);
+  if (!key) return undefined;
+  const allowed = parseAll([...LINK_ALLOWED_IPS, ...link.peerPrefixes]).sort(comparePrefixes);
+  return {
+    name: interfaceName(link.port),
+    listenPort: link.port,
+    privateKey: key.privateKey,
+    publicKey: key.publicKey,
+    addresses: linkAddresses(role),
+    mtu: link.mtu,
+    peer: {
+      publicKey: link.peerPublicKey,
+      // The acceptor is a pure responder: it learns the endpoint from the
+      // initiator's handshake, so the two ends never initiate at once.
+      ...(role === 'initiator' && link.peerEndpoint !== undefined ? { endpoint: link.peerEndpoint } : {}),
+      persistentKeepalive: PERSISTENT_KEEPALIVE,
+      allowedIps: [...new Set(allowed.map((p) => p.text))],
+    },
+  };
+}
+
+/**
+ * Prefixes peers may announce: theirs, minus default routes and anything that
+ * overlaps our own prefixes (each refusal is reported).
+ */
+function importPolicy(config: GroupConfig, links: readonly LinkRecord[], problems: Problem[]): Prefix[] {
+  const decided = new Set<string>();
+  const accepted: Prefix[] = [];
+  for (const l of links) {
+    for (const p of parseAll(l.peerPrefixes)) {
+      if (decided.has(p.text)) continue;
+      decided.add(p.text);
+      const clash = config.advertisePrefixes.find((own) => overlaps(own, p));
+      const why =
+        p.length === 0 ? `default route ${p.text}` : clash ? `${p.text} overlaps our ${clash.text};` : undefined;
+      if (why === undefined) accepted.push(p);
+      else {
+        problems.push({
+          code: 'IMPORT_REFUSED',
+          peering: l.peering,
+          unit: l.peerUnit,
+          message: `${why} from ${l.peerUnit} refused by the import policy`,
+        });
+      }
+    }
+  }
+  return accepted.sort(comparePrefixes);
+}
+
+function routerIdOf(config: GroupConfig, facts: HostFacts, problems: Problem[]): string {
+  if (config.routerId) return config.routerId;
+  if (facts.routerId) return facts.routerId;
+  if (!config.ingressAddress.includes(':')) return config.ingressAddress;
+  problems.push({ code: 'ROUTER_ID_UNKNOWN', message: 'no IPv4 router id could be found; set router-id in the config' });
+  return '0.0.0.1';
+}
+
+function keepalivedModel(
+  config: GroupConfig,
+  facts: HostFacts,
+  imported: readonly Prefix[],
+  problems: Problem[],
+): KeepalivedModel | undefined {
+  if (config.vips.length === 0) return undefined;
+  const counts = new Map<string, number>();
+  for (const v of config.vips) {
+    const ifname = facts.interfaceOf[v.address];
+    if (ifname) counts.set(ifname, (counts.get(ifname) ?? 0) + 1);
+  }
+  const best = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+  if (!best) {
+    problems.push({ code: 'VIP_INTERFACE_UNKNOWN', message: `no local interface holds or routes to the VIPs (${config.vips.map((v) => v.cidr).join(', ')}); Keepalived not configured` });
+    return undefined;
+  }
+  const instances: VrrpInstance[] = config.vips.map((v, i) => ({
+    name: `wg_gateway_vip_${i}`,
+    interface: best[0],
+    virtualRouterId: config.vrrpRouterIdBase + i,
+    priority: 100,
+    vip: v.cidr,
+    family: v.prefix.family,
+  }));
+  const scripts: TrackScript[] = imported.map((p, i) => ({ name: `wg_gateway_route_${i}`, prefix: p.text }));
+  return {
+    syncGroup: 'wg_gateway',
+    instances,
+    scripts,
+    checkScript: config.paths.routeCheckScript,
+    intervalSeconds: 2,
+  };
+}
+
+/** Build the desired system from the book. */
+export function deriveDesired(
+  config: GroupConfig,
+  book: LinkBook,
+  facts: HostFacts,
+  problems: Problem[],
+): DesiredSystem {
+  const roles = new Map(config.peerings.map((p) => [p.id, p.role] as const));
+  const interfaces: DesiredInterface[] = [];
+  const carried: LinkRecord[] = [];
+  for (const link of book.links()) {
+    if (link.status !== 'open' && link.status !== 'half-closed') continue;
+    // A link of a removed peering is closed already; fall back for safety.
+    const iface = toInterface(link, roles.get(link.peering) ?? 'acceptor', book);
+    if (!iface) {
+      problems.push({ code: 'KEY_MISSING', peering: link.peering, message: `link ${interfaceName(link.port)} has no key record; it is not configured` });
+      continue;
+    }
+    interfaces.push(iface);
+    carried.push(link);
+  }
+  interfaces.sort((a, b) => a.listenPort - b.listenPort);
+  const imported = importPolicy(config, carried, problems);
+  const own = config.advertisePrefixes;
+  const bird: BirdModel = {
+    routerId: routerIdOf(config, facts, problems),
+    interfaces: interfaces.map((i) => i.name),
+    ipv4Stubs: own.filter((p) => p.family === 4).map((p) => p.text),
+    ipv6Stubs: own.filter((p) => p.family === 6).map((p) => p.text),
+    ipv4HiddenStubs: ['169.254.0.0/24'],
+    helloSeconds: config.routing.helloSeconds,
+    deadSeconds: config.routing.deadSeconds,
+    ...(config.routing.bfd ? { bfd: config.routing.bfd } : {}),
+    importIpv4: imported.filter((p) => p.family === 4).map((p) => p.text),
+    importIpv6: imported.filter((p) => p.family === 6).map((p) => p.text),
+    ecmpLimit: ECMP_LIMIT,
+  };
+  const keepalived = keepalivedModel(config, facts, imported, problems);
+  return {
+    interfaces,
+    bird,
+    ...(keepalived ? { keepalived } : {}),
+    udpPorts: interfaces.map((i) => i.listenPort),
+    forwarding: { ipv4: true, ipv6: true },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The desired system state that `reconcile()` derives: WireGuard interfaces,
+ * BIRD and Keepalived models, firewall ports, forwarding. Pure data; the
+ * renderers and backends consume it.
+ * @module
+ */
+
+/** The single peer of a link interface. */
+export interface DesiredPeer {
+  readonly publicKey: string;
+  /**
+   * `host:port` (IPv6 in brackets). Absent means "leave alone": the acceptor
+   * side is a pure responder and learns the endpoint from the initiator's
+   * handshake, so both ends never initiate at the same instant.
+   */
+  readonly endpoint?: string;
+  /** Seconds; 0 = off. */
+  readonly persistentKeepalive: number;
+  /** Canonical prefixes, sorted. */
+  readonly allowedIps: readonly string[];
+}
+
+/** One WireGuard interface with exactly one peer (a link). */
+export interface DesiredInterface {
+  /** `wg<listenPort>`. */
+  readonly name: string;
+  readonly listenPort: number;
+  /** Never logged, published or put in an error. */
+  readonly privateKey: string;
+  readonly publicKey: string;
+  /** `169.254.0.1/24`, `fe80::1/64` (initiator) or `.2`/`::2` (acceptor). */
+  readonly addresses: readonly string[];
+  readonly mtu: number;
+  readonly peer: DesiredPeer;
+}
+
+/** Everything BIRD needs. */
+export interface BirdModel {
+  readonly routerId: string;
+  /** Link interface names that run OSPF. */
+  readonly interfaces: readonly string[];
+  readonly ipv4Stubs: readonly string[];
+  readonly ipv6Stubs: readonly string[];
+  /** Hidden stubs: reachable but not advertised as the site's prefixes. */
+  readonly ipv4HiddenStubs: readonly string[];
+  readonly helloSeconds: number;
+  readonly deadSeconds: number;
+  readonly bfd?: { readonly intervalMs: number; readonly multiplier: number };
+  /** Prefixes peers may announce to us (route-import policy), per family. */
+  readonly importIpv4: readonly string[];
+  readonly importIpv6: readonly string[];
+  /** ECMP next-hop limit. */
+  readonly ecmpLimit: number;
+}
+
+/** One VRRP instance (one per VIP). */
+export interface VrrpInstance {
+  readonly name: string;
+  readonly interface: string;
+  readonly virtualRouterId: number;
+  readonly priority: number;
+  /** `address/length`. */
+  readonly vip: string;
+  readonly family: 4 | 6;
+}
+
+/** A track script: succeeds while the kernel has a BIRD route covering `prefix`. */
+export interface TrackScript {
+  readonly name: string;
+  readonly prefix: string;
+}
+
+/** Everything Keepalived needs; absent from the desired state when there are no VIPs. */
+export interface KeepalivedModel {
+  readonly syncGroup: string;
+  readonly instances: readonly VrrpInstance[];
+  readonly scripts: readonly TrackScript[];
+  /** Path of the route-check script that the track scripts run. */
+  readonly checkScript: string;
+  readonly intervalSeconds: number;
+}
+
+/** The whole desired system state of a unit. */
+export interface DesiredSystem {
+  /** Sorted by name. */
+  readonly interfaces: readonly DesiredInterface[];
+  readonly bird: BirdModel;
+  readonly keepalived?: KeepalivedModel;
+  /** UDP ports to open: every existing interface's. Sorted. */
+  readonly udpPorts: readonly number[];
+  readonly forwarding: { readonly ipv4: boolean; readonly ipv6: boolean };
+}

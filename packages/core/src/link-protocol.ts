@@ -1,0 +1,138 @@
+/**
+ * The link protocol of DESIGN.md for one peering: keys, opening, answering,
+ * following the remote and closing. Mutates a {@link LinkBook}.
+ * @module
+ */
+import type { PeeringConfig } from './config.js';
+import { formatEndpoint } from './endpoint.js';
+import type { KeySource } from './keys.js';
+import { LIVE, type LinkBook } from './link-book.js';
+import type { ListenPort, PeerData } from './peer-data.js';
+import type { PortAllocator } from './ports.js';
+import type { LinkRecord } from './state.js';
+
+/** What the protocol needs besides the book. */
+export interface ProtocolContext {
+  readonly book: LinkBook;
+  readonly ports: PortAllocator;
+  readonly keys: KeySource;
+  readonly now: number;
+  readonly tunnels: number;
+}
+
+/** Step 1: make keys until the peering has `tunnels` non-retired ones. */
+export function ensureKeys(ctx: ProtocolContext, peering: string): void {
+  for (let n = ctx.book.activeKeys(peering).length; n < ctx.tunnels; n++) {
+    const pair = ctx.keys.generate();
+    ctx.book.setKey({ peering, ...pair, retired: false, createdAt: ctx.now });
+  }
+}
+
+const close = (link: LinkRecord, now: number): LinkRecord => ({ ...link, status: 'closed', closedAt: now });
+
+const sameList = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** Step 4 (follow): endpoint and prefixes track the remote. */
+function follow(link: LinkRecord, data: PeerData, entry: ListenPort): LinkRecord {
+  const peerEndpoint = formatEndpoint(data.ingressAddress, entry.port);
+  const peerPrefixes = data.advertisePrefixes.map((p) => p.text);
+  if (link.peerEndpoint === peerEndpoint && sameList(link.peerPrefixes, peerPrefixes)) return link;
+  return { ...link, peerEndpoint, peerPrefixes };
+}
+
+/**
+ * Steps 2–4 for one remote unit. `data` undefined means the unit published
+ * nothing (departed or not yet ready): its keys are gone, so its links close.
+ */
+export function syncUnit(
+  ctx: ProtocolContext,
+  peering: PeeringConfig,
+  unit: string,
+  data: PeerData | undefined,
+): void {
+  const { book, now } = ctx;
+  const remoteKeys = new Set(data?.publicKeys ?? []);
+  const entries = new Map<string, ListenPort>();
+  for (const e of data?.listenPorts ?? []) entries.set(`${e.publicKey}|${e.peerPublicKey}`, e);
+  const active = new Set(book.activeKeys(peering.id).map((k) => k.publicKey));
+
+  // Step 3 (half-open → open) and step 4 (follow, close) for links we hold.
+  const held = new Set<string>();
+  for (const link of book.linksTo(peering.id, unit)) {
+    if (!LIVE.has(link.status)) continue;
+    const entry = entries.get(`${link.peerPublicKey}|${link.publicKey}`);
+    const keyPresent = remoteKeys.has(link.peerPublicKey);
+    const mine = active.has(link.publicKey);
+    let next: LinkRecord = link;
+    if (!keyPresent || data === undefined) next = close(link, now);
+    else if (link.status === 'half-open') {
+      if (!mine) next = close(link, now);
+      else if (entry) next = { ...follow(link, data, entry), status: 'open', openedAt: now };
+    } else if (!entry) next = close(link, now);
+    else {
+      next = follow(link, data, entry);
+      if (link.status === 'open' && !mine) next = { ...next, status: 'half-closed' };
+    }
+    book.setLink(next);
+    if (next.status !== 'closed') held.add(`${next.publicKey}|${next.peerPublicKey}`);
+  }
+  if (data === undefined) return;
+
+  // Step 3 (acceptor): answer an initiator's entry for one of our keys.
+  if (peering.role === 'acceptor') {
+    for (const e of data.listenPorts) {
+      if (!active.has(e.peerPublicKey) || held.has(`${e.peerPublicKey}|${e.publicKey}`)) continue;
+      const link: LinkRecord = {
+        peering: peering.id,
+        peerUnit: unit,
+        status: 'open',
+        publicKey: e.peerPublicKey,
+        port: ctx.ports.take('even'),
+        peerPublicKey: e.publicKey,
+        peerEndpoint: formatEndpoint(data.ingressAddress, e.port),
+        peerPrefixes: data.advertisePrefixes.map((p) => p.text),
+        mtu: 0,
+        openedAt: now,
+      };
+      book.setLink(link);
+      held.add(`${link.publicKey}|${link.peerPublicKey}`);
+    }
+    return;
+  }
+
+  // Step 2 (initiator): pair each free local key with a free remote key.
+  const busyLocal = new Set<string>();
+  const busyRemote = new Set<string>();
+  for (const pair of held) {
+    const [mineKey = '', theirs = ''] = pair.split('|');
+    busyLocal.add(mineKey);
+    busyRemote.add(theirs);
+  }
+  const freeLocal = [...active].filter((k) => !busyLocal.has(k));
+  const freeRemote = data.publicKeys.filter((k) => !busyRemote.has(k));
+  const n = Math.min(freeLocal.length, freeRemote.length);
+  for (let i = 0; i < n; i++) {
+    book.setLink({
+      peering: peering.id,
+      peerUnit: unit,
+      status: 'half-open',
+      publicKey: freeLocal[i] as string,
+      port: ctx.ports.take('odd'),
+      peerPublicKey: freeRemote[i] as string,
+      peerPrefixes: data.advertisePrefixes.map((p) => p.text),
+      mtu: 0,
+      openedAt: now,
+    });
+  }
+}
+
+/** Step 7: a peering that is gone retires its keys and closes its links. */
+export function dropPeering(ctx: ProtocolContext, peering: string): void {
+  for (const k of ctx.book.keys()) {
+    if (k.peering === peering && !k.retired) ctx.book.setKey({ ...k, retired: true, retiredAt: ctx.now });
+  }
+  for (const unit of ctx.book.unitsWithLinks(peering)) {
+    for (const l of ctx.book.linksTo(peering, unit)) if (LIVE.has(l.status)) ctx.book.setLink(close(l, ctx.now));
+  }
+}

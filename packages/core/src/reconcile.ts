@@ -1,0 +1,202 @@
+/**
+ * `reconcile()`: config + persisted state + peers' published data in; the
+ * new state, what to publish, the desired system and problems out. Pure:
+ * time and keys come through the injected clock and key source.
+ * @module
+ */
+import type { Clock } from './clock.js';
+import type { GroupConfig } from './config.js';
+import type { DesiredSystem } from './desired.js';
+import { deriveDesired } from './derive-desired.js';
+import { WgGatewayError } from './errors.js';
+import type { HostFacts } from './facts.js';
+import type { KeySource } from './keys.js';
+import { LinkBook } from './link-book.js';
+import { dropPeering, ensureKeys, type ProtocolContext, syncUnit } from './link-protocol.js';
+import { IPV6_MIN_MTU, minOf, ownMtu, WIREGUARD_OVERHEAD, DEFAULT_PATH_MTU } from './mtu.js';
+import {
+  decodeGroupPeerData,
+  decodePeerData,
+  encodeGroupPeerData,
+  encodePeerData,
+  type PeerData,
+  type PeerDataWire,
+} from './peer-data.js';
+import { PortAllocator } from './ports.js';
+import type { Problem } from './problems.js';
+import { interfaceName } from './derive-desired.js';
+import type { UnitState } from './state.js';
+
+/** Peer data by remote unit id. */
+export type UnitDataMap = Readonly<Record<string, PeerDataWire>>;
+
+/** Everything reconcile reads. */
+export interface ReconcileInput {
+  readonly config: GroupConfig;
+  readonly state: UnitState;
+  /** Per peering id, each remote unit's published data. */
+  readonly remote: Readonly<Record<string, UnitDataMap>>;
+  /** Data published by the other units of this group (this unit's own entry is ignored). */
+  readonly group: UnitDataMap;
+  readonly facts: HostFacts;
+  readonly clock: Clock;
+  readonly keys: KeySource;
+}
+
+/** What this unit publishes: per peering, and to its group. */
+export interface Publication {
+  readonly peerings: Readonly<Record<string, PeerDataWire>>;
+  readonly group: PeerDataWire;
+}
+
+/** Everything reconcile produces. */
+export interface ReconcileResult {
+  readonly state: UnitState;
+  readonly publish: Publication;
+  readonly desired: DesiredSystem;
+  readonly problems: readonly Problem[];
+}
+
+const sortedKeys = (o: object): string[] => Object.keys(o).sort();
+
+/** Decode a peering's remote data; any invalid unit freezes the peering. */
+function decodePeering(
+  config: GroupConfig,
+  peering: string,
+  units: UnitDataMap,
+  problems: Problem[],
+): Map<string, PeerData> | undefined {
+  const decoded = new Map<string, PeerData>();
+  let valid = true;
+  for (const unit of sortedKeys(units)) {
+    const wire = units[unit] as PeerDataWire;
+    // A unit that has published nothing yet is not ready, not invalid.
+    if (unit === config.unit || Object.keys(wire).length === 0) continue;
+    const r = decodePeerData(wire);
+    if (r.ok) decoded.set(unit, r.value);
+    else {
+      valid = false;
+      problems.push({
+        code: 'PEER_DATA_INVALID',
+        peering,
+        unit,
+        message: `peering ${peering}: data from ${unit} is invalid; the peering is held as it was: ${r.issues
+          .map((i) => `${i.path}: ${i.message} (got ${i.value})`)
+          .join('; ')}`,
+        issues: r.issues,
+      });
+    }
+  }
+  return valid ? decoded : undefined;
+}
+
+/** Run the link protocol for every peering and derive the desired system. */
+export function reconcile(input: ReconcileInput): ReconcileResult {
+  const { config, state, facts } = input;
+  const now = input.clock.now();
+  const problems: Problem[] = [];
+  const book = new LinkBook(state.keys, state.links);
+  const quarantine = state.quarantine.filter((q) => q.until > now);
+  const ports = new PortAllocator(
+    config.portRange,
+    [...state.links.map((l) => l.port), ...quarantine.map((q) => q.port)],
+    state.portCounter,
+  );
+  const ctx: ProtocolContext = { book, ports, keys: input.keys, now, tunnels: config.tunnels };
+
+  const configured = new Set(config.peerings.map((p) => p.id));
+  const known = new Set([...book.keys().map((k) => k.peering), ...book.links().map((l) => l.peering)]);
+  for (const gone of known) if (!configured.has(gone)) dropPeering(ctx, gone);
+
+  const ownMtus = new Map<string, number | undefined>();
+  const remoteMtus = new Map<string, number[]>();
+  for (const peering of [...config.peerings].sort((a, b) => a.id.localeCompare(b.id))) {
+    const units = decodePeering(config, peering.id, input.remote[peering.id] ?? {}, problems);
+    if (!units) continue;
+    try {
+      ensureKeys(ctx, peering.id);
+      const all = new Set([...units.keys(), ...book.unitsWithLinks(peering.id)]);
+      for (const unit of [...all].sort()) syncUnit(ctx, peering, unit, units.get(unit));
+    } catch (e) {
+      if (!(e instanceof WgGatewayError)) throw e;
+      problems.push({ code: e.code, peering: peering.id, message: e.message });
+    }
+    const addresses = [...units.values()].map((d) => d.ingressAddress);
+    ownMtus.set(peering.id, ownMtu(addresses, facts.pathMtu));
+    remoteMtus.set(
+      peering.id,
+      [...units.values()].flatMap((d) => (d.mtu === undefined ? [] : [d.mtu])),
+    );
+  }
+
+  // Step 6: MTU. The group value is the minimum over all peerings.
+  const groupOwn = minOf(ownMtus.values(), Number.NaN);
+  const groupMtus: number[] = [];
+  for (const unit of sortedKeys(input.group)) {
+    if (unit === config.unit) continue;
+    const r = decodeGroupPeerData(input.group[unit] as PeerDataWire);
+    if (r.ok) {
+      if (r.value.mtu !== undefined) groupMtus.push(r.value.mtu);
+    } else problems.push({ code: 'GROUP_DATA_INVALID', unit, message: `group data from ${unit} is invalid: mtu ${r.issues[0]?.message}`, issues: r.issues });
+  }
+  for (const link of book.links()) {
+    if (link.status === 'closed' || !remoteMtus.has(link.peering)) continue;
+    const mtu = minOf(
+      [ownMtus.get(link.peering), ...groupMtus, ...(remoteMtus.get(link.peering) ?? [])],
+      DEFAULT_PATH_MTU - WIREGUARD_OVERHEAD,
+    );
+    if (mtu !== link.mtu) book.setLink({ ...link, mtu });
+  }
+  for (const [peering, mtu] of ownMtus) {
+    if (mtu !== undefined && mtu < IPV6_MIN_MTU) {
+      problems.push({ code: 'MTU_TOO_SMALL', peering, message: `peering ${peering}: tunnel MTU ${mtu} is below IPv6's minimum ${IPV6_MIN_MTU}; OSPFv3 will not work over it` });
+    }
+  }
+
+  // Garbage: closed links whose interface is gone give their port to quarantine;
+  // retired keys no link uses go.
+  if (facts.existingInterfaces) {
+    const existing = new Set(facts.existingInterfaces);
+    for (const link of book.links()) {
+      if (link.status !== 'closed' || existing.has(interfaceName(link.port))) continue;
+      book.deleteLink(link);
+      const until = (link.closedAt ?? now) + config.portQuarantineSeconds * 1000;
+      if (until > now) quarantine.push({ port: link.port, until });
+    }
+  }
+  const usedKeys = new Set(book.links().map((l) => l.publicKey));
+  for (const key of book.keys()) if (key.retired && !usedKeys.has(key.publicKey)) book.deleteKey(key);
+
+  const desired = deriveDesired(config, book, facts, problems);
+  const nextState: UnitState = {
+    keys: book.keys(),
+    links: book.links(),
+    portCounter: ports.counter,
+    quarantine,
+  };
+  return { state: nextState, publish: publication(config, book, ownMtus, groupOwn), desired, problems };
+}
+
+/** Step 5: prefixes, non-retired keys, listen-ports of half-open and open links. */
+function publication(
+  config: GroupConfig,
+  book: LinkBook,
+  ownMtus: ReadonlyMap<string, number | undefined>,
+  groupOwn: number,
+): Publication {
+  const peerings: Record<string, PeerDataWire> = {};
+  const links = book.links();
+  for (const p of config.peerings) {
+    const mtu = ownMtus.get(p.id);
+    peerings[p.id] = encodePeerData({
+      ingressAddress: config.ingressAddress,
+      advertisePrefixes: config.advertisePrefixes,
+      publicKeys: book.activeKeys(p.id).map((k) => k.publicKey),
+      listenPorts: links
+        .filter((l) => l.peering === p.id && (l.status === 'half-open' || l.status === 'open'))
+        .map((l) => ({ publicKey: l.publicKey, peerPublicKey: l.peerPublicKey, port: l.port })),
+      ...(mtu === undefined ? {} : { mtu }),
+    });
+  }
+  return { peerings, group: encodeGroupPeerData(Number.isNaN(groupOwn) ? {} : { mtu: groupOwn }) };
+}

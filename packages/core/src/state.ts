@@ -1,0 +1,126 @@
+/**
+ * Persisted unit state: keys, links and the port counter, with a versioned
+ * JSON codec. The state holds private keys: whoever stores it keeps it 0600.
+ * @module
+ */
+import { StateError } from './errors.js';
+
+/** A WireGuard key pair owned by one peering. */
+export interface KeyRecord {
+  readonly peering: string;
+  readonly privateKey: string;
+  readonly publicKey: string;
+  readonly retired: boolean;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  readonly retiredAt?: number;
+}
+
+/** Link life cycle of DESIGN.md's link protocol. */
+export type LinkStatus = 'half-open' | 'open' | 'half-closed' | 'closed';
+
+/**
+ * One point-to-point tunnel to one remote key. The link's private key is the
+ * one of the key record with `publicKey` (kept once, in {@link KeyRecord}).
+ */
+export interface LinkRecord {
+  readonly peering: string;
+  /** Remote unit id. */
+  readonly peerUnit: string;
+  readonly status: LinkStatus;
+  /** Our key. */
+  readonly publicKey: string;
+  /** Our listen port; the interface is `wg<port>`. */
+  readonly port: number;
+  readonly peerPublicKey: string;
+  /** `host:port` of the remote side, once known. */
+  readonly peerEndpoint?: string;
+  /** The remote's advertised prefixes (canonical). */
+  readonly peerPrefixes: readonly string[];
+  readonly mtu: number;
+  readonly openedAt: number;
+  readonly closedAt?: number;
+}
+
+/** A port that a closed link gave back; unusable until `until`. */
+export interface QuarantinedPort {
+  readonly port: number;
+  readonly until: number;
+}
+
+/** Everything a unit persists. */
+export interface UnitState {
+  readonly keys: readonly KeyRecord[];
+  readonly links: readonly LinkRecord[];
+  /** Next port to try; allocation scans upward from here and wraps. */
+  readonly portCounter: number;
+  readonly quarantine: readonly QuarantinedPort[];
+}
+
+/** The current on-disk schema version. */
+export const STATE_VERSION = 1;
+
+/** A fresh unit's state. */
+export function emptyState(portMin: number): UnitState {
+  return { keys: [], links: [], portCounter: portMin, quarantine: [] };
+}
+
+/** Serialize state (pretty JSON with a version). */
+export function encodeState(state: UnitState): string {
+  return `${JSON.stringify({ version: STATE_VERSION, ...state }, null, 2)}\n`;
+}
+
+type Migration = (old: Record<string, unknown>) => Record<string, unknown>;
+
+/** Migrations from version N to N+1, indexed by N. Version 0 had no quarantine. */
+const MIGRATIONS: Readonly<Record<number, Migration>> = {
+  0: (old) => ({ ...old, quarantine: old.quarantine ?? [], version: 1 }),
+};
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Parse and migrate persisted state. Throws {@link StateError} on anything it
+ * does not understand rather than guessing: a lost private key cannot be undone.
+ */
+export function decodeState(text: string): UnitState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new StateError('state file is not valid JSON', { cause });
+  }
+  if (!isObj(raw)) throw new StateError('state file must hold a JSON object');
+  let doc = raw;
+  let version = typeof doc.version === 'number' ? doc.version : 0;
+  if (version > STATE_VERSION) {
+    throw new StateError(`state version ${version} is newer than this wg-gateway understands (${STATE_VERSION})`);
+  }
+  while (version < STATE_VERSION) {
+    const migrate = MIGRATIONS[version];
+    if (!migrate) throw new StateError(`no migration from state version ${version}`);
+    doc = migrate(doc);
+    version += 1;
+  }
+  const { keys, links, portCounter, quarantine } = doc;
+  if (!Array.isArray(keys) || !Array.isArray(links) || !Array.isArray(quarantine)) {
+    throw new StateError('state must have keys, links and quarantine arrays');
+  }
+  if (typeof portCounter !== 'number' || !Number.isInteger(portCounter)) {
+    throw new StateError('state portCounter must be an integer');
+  }
+  keys.forEach((k, i) => {
+    if (!isObj(k) || typeof k.publicKey !== 'string' || typeof k.privateKey !== 'string' || typeof k.peering !== 'string')
+      throw new StateError(`state keys[${i}] is malformed`);
+  });
+  links.forEach((l, i) => {
+    if (!isObj(l) || typeof l.port !== 'number' || typeof l.publicKey !== 'string' || typeof l.status !== 'string')
+      throw new StateError(`state links[${i}] is malformed`);
+  });
+  return {
+    keys: keys as KeyRecord[],
+    links: links as LinkRecord[],
+    portCounter,
+    quarantine: quarantine as QuarantinedPort[],
+  };
+}
