@@ -1,0 +1,5 @@
+/**
+ * `@wg-gateway/backend-netlink`.
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * `@wg-gateway/backend-wgquick`.
+ * @packageDocumentation
+ */
+export {};

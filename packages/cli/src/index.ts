@@ -1,0 +1,5 @@
+/**
+ * `@wg-gateway/cli`.
+ * @packageDocumentation
+ */
+export {};

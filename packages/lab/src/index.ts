@@ -1,0 +1,5 @@
+/**
+ * `@wg-gateway/lab`.
+ * @packageDocumentation
+ */
+export {};

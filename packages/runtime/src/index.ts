@@ -1,0 +1,5 @@
+/**
+ * `@wg-gateway/runtime`.
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * `@wg-gateway/testkit`: test support (private package).
+ * @packageDocumentation
+ */
+export {};
