@@ -108,9 +108,7 @@ export const groupConfigSchema = z
     tunnels: z.number().int().min(2, 'must be at least 2').max(64).default(DEFAULTS.tunnels),
     vips: listOf.default([]),
     'vrrp-router-id-base': z.number().int().min(1).max(255).default(DEFAULTS.vrrpRouterIdBase),
-    peerings: z
-      .array(z.object({ id: name, role: z.enum(['initiator', 'acceptor']) }).strict())
-      .default([]),
+    peerings: z.array(z.object({ id: name, role: z.enum(['initiator', 'acceptor']) }).strict()).default([]),
     'port-range': portRange.default(DEFAULTS.portRange),
     'router-id': z.string().optional(),
     ospf: z
@@ -151,7 +149,9 @@ export const groupConfigSchema = z
 export type GroupConfigInput = z.input<typeof groupConfigSchema>;
 
 function pathText(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
 }
 
 /**
@@ -179,32 +179,42 @@ export function parseGroupConfig(raw: unknown, source = 'config'): GroupConfig {
   if (!ingress.ok) issue('ingress-address', c['ingress-address'], ingress.error);
 
   const prefixes: Prefix[] = [];
-  c['advertise-prefixes'].forEach((text, i) => {
+  for (const [i, text] of c['advertise-prefixes'].entries()) {
     const p = parsePrefix(text);
     const path = `advertise-prefixes[${i}]`;
-    if (!p.ok) return issue(path, text, p.error);
-    const refusal = refusalOf(p.value);
-    if (refusal) return issue(path, text, refusal);
-    prefixes.push(p.value);
-  });
-  if (c['advertise-prefixes'].length === 0) issue('advertise-prefixes', [], 'at least one prefix is required');
+    const refusal = p.ok ? refusalOf(p.value) : p.error;
+    if (refusal || !p.ok) issue(path, text, refusal ?? '');
+    else prefixes.push(p.value);
+  }
+  if (c['advertise-prefixes'].length === 0)
+    issue('advertise-prefixes', [], 'at least one prefix is required');
   const clash = findOverlap(prefixes);
   if (clash) issue('advertise-prefixes', `${clash[0].text}, ${clash[1].text}`, 'prefixes must not overlap');
 
   const vips: VipConfig[] = [];
-  c.vips.forEach((text, i) => {
-    const path = `vips[${i}]`;
+  for (const [i, text] of c.vips.entries()) {
     const slash = text.indexOf('/');
     const addr = parseAddress(slash < 0 ? text : text.slice(0, slash));
     const p = parsePrefix(text);
-    if (slash < 0) return issue(path, text, 'must be in CIDR form, e.g. 192.0.2.1/24');
-    if (!addr.ok || !p.ok) return issue(path, text, addr.ok ? (p.ok ? '' : p.error) : addr.error);
-    if (refusalOf(p.value)) return issue(path, text, refusalOf(p.value) as string);
-    if (vips.some((v) => v.address === addr.value.text)) return issue(path, text, 'duplicate VIP');
-    vips.push({ address: addr.value.text, prefix: p.value, cidr: `${addr.value.text}/${p.value.length}` });
-  });
+    const why =
+      slash < 0
+        ? 'must be in CIDR form, e.g. 192.0.2.1/24'
+        : !addr.ok
+          ? addr.error
+          : !p.ok
+            ? p.error
+            : (refusalOf(p.value) ??
+              (vips.some((v) => v.address === addr.value.text) ? 'duplicate VIP' : undefined));
+    if (why !== undefined || !addr.ok || !p.ok) issue(`vips[${i}]`, text, why ?? '');
+    else
+      vips.push({ address: addr.value.text, prefix: p.value, cidr: `${addr.value.text}/${p.value.length}` });
+  }
   if (c['vrrp-router-id-base'] + vips.length - 1 > 255) {
-    issue('vrrp-router-id-base', c['vrrp-router-id-base'], `VRRP ids base..base+${vips.length - 1} must stay ≤ 255`);
+    issue(
+      'vrrp-router-id-base',
+      c['vrrp-router-id-base'],
+      `VRRP ids base..base+${vips.length - 1} must stay ≤ 255`,
+    );
   }
 
   const seen = new Set<string>();

@@ -74,7 +74,11 @@ function importPolicy(config: GroupConfig, links: readonly LinkRecord[], problem
       decided.add(p.text);
       const clash = config.advertisePrefixes.find((own) => overlaps(own, p));
       const why =
-        p.length === 0 ? `default route ${p.text}` : clash ? `${p.text} overlaps our ${clash.text};` : undefined;
+        p.length === 0
+          ? `default route ${p.text}`
+          : clash
+            ? `${p.text} overlaps our ${clash.text};`
+            : undefined;
       if (why === undefined) accepted.push(p);
       else {
         problems.push({
@@ -93,7 +97,10 @@ function routerIdOf(config: GroupConfig, facts: HostFacts, problems: Problem[]):
   if (config.routerId) return config.routerId;
   if (facts.routerId) return facts.routerId;
   if (!config.ingressAddress.includes(':')) return config.ingressAddress;
-  problems.push({ code: 'ROUTER_ID_UNKNOWN', message: 'no IPv4 router id could be found; set router-id in the config' });
+  problems.push({
+    code: 'ROUTER_ID_UNKNOWN',
+    message: 'no IPv4 router id could be found; set router-id in the config',
+  });
   return '0.0.0.1';
 }
 
@@ -111,7 +118,10 @@ function keepalivedModel(
   }
   const best = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
   if (!best) {
-    problems.push({ code: 'VIP_INTERFACE_UNKNOWN', message: `no local interface holds or routes to the VIPs (${config.vips.map((v) => v.cidr).join(', ')}); Keepalived not configured` });
+    problems.push({
+      code: 'VIP_INTERFACE_UNKNOWN',
+      message: `no local interface holds or routes to the VIPs (${config.vips.map((v) => v.cidr).join(', ')}); Keepalived not configured`,
+    });
     return undefined;
   }
   const instances: VrrpInstance[] = config.vips.map((v, i) => ({
@@ -147,7 +157,11 @@ export function deriveDesired(
     // A link of a removed peering is closed already; fall back for safety.
     const iface = toInterface(link, roles.get(link.peering) ?? 'acceptor', book);
     if (!iface) {
-      problems.push({ code: 'KEY_MISSING', peering: link.peering, message: `link ${interfaceName(link.port)} has no key record; it is not configured` });
+      problems.push({
+        code: 'KEY_MISSING',
+        peering: link.peering,
+        message: `link ${interfaceName(link.port)} has no key record; it is not configured`,
+      });
       continue;
     }
     interfaces.push(iface);

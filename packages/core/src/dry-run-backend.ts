@@ -6,14 +6,19 @@
  */
 import type { ApplyReport, BackendCapabilities, FactsQuery, WireGuardBackend } from './backend.js';
 import type { InterfaceChange } from './changes.js';
-import { NO_FACTS, type HostFacts } from './facts.js';
+import { type HostFacts, NO_FACTS } from './facts.js';
 import type { ObservedInterface, ObservedPeer } from './observed.js';
 import { canonicalCidr } from './prefix.js';
 
 /** Records changes; `observe()` returns the result of applying them in memory. */
 export class DryRunBackend implements WireGuardBackend {
   readonly name = 'dry-run';
-  readonly capabilities: BackendCapabilities = { kernel: false, userspace: false, livePeerUpdate: true, facts: false };
+  readonly capabilities: BackendCapabilities = {
+    kernel: false,
+    userspace: false,
+    livePeerUpdate: true,
+    facts: false,
+  };
   /** Every change given to `apply()`, in order. */
   readonly recorded: InterfaceChange[] = [];
   readonly #interfaces = new Map<string, ObservedInterface>();

@@ -61,11 +61,9 @@ export class PeerDataError extends WgGatewayError {
 /** No free port of the needed parity is left in the configured range. */
 export class PortExhaustedError extends WgGatewayError {
   constructor(range: { readonly min: number; readonly max: number }, parity: 'odd' | 'even') {
-    super(
-      'PORT_EXHAUSTED',
-      `[core] no free ${parity} port left in port range ${range.min}-${range.max}`,
-      { hint: 'widen port-range, lower tunnels, or wait for closed links to leave quarantine' },
-    );
+    super('PORT_EXHAUSTED', `[core] no free ${parity} port left in port range ${range.min}-${range.max}`, {
+      hint: 'widen port-range, lower tunnels, or wait for closed links to leave quarantine',
+    });
   }
 }
 

@@ -45,7 +45,8 @@ export class LinkBook {
   unitsWithLinks(peering: string): string[] {
     const prefix = `${peering}\u0000`;
     const units: string[] = [];
-    for (const [k, ports] of this.#byUnit) if (k.startsWith(prefix) && ports.size > 0) units.push(k.slice(prefix.length));
+    for (const [k, ports] of this.#byUnit)
+      if (k.startsWith(prefix) && ports.size > 0) units.push(k.slice(prefix.length));
     return units;
   }
 

@@ -133,6 +133,7 @@ export function dropPeering(ctx: ProtocolContext, peering: string): void {
     if (k.peering === peering && !k.retired) ctx.book.setKey({ ...k, retired: true, retiredAt: ctx.now });
   }
   for (const unit of ctx.book.unitsWithLinks(peering)) {
-    for (const l of ctx.book.linksTo(peering, unit)) if (LIVE.has(l.status)) ctx.book.setLink(close(l, ctx.now));
+    for (const l of ctx.book.linksTo(peering, unit))
+      if (LIVE.has(l.status)) ctx.book.setLink(close(l, ctx.now));
   }
 }

@@ -40,7 +40,8 @@ export const MTU_RANGE = { min: 68, max: 65535 } as const;
 
 /** Parse an optional MTU value; absent or blank means none. */
 function parseMtu(text: unknown): { ok: true; value: number | undefined } | { ok: false; error: string } {
-  if (text === undefined || (typeof text === 'string' && text.trim() === '')) return { ok: true, value: undefined };
+  if (text === undefined || (typeof text === 'string' && text.trim() === ''))
+    return { ok: true, value: undefined };
   const n = typeof text === 'string' && /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
   if (n >= MTU_RANGE.min && n <= MTU_RANGE.max) return { ok: true, value: n };
   return { ok: false, error: `must be an integer ${MTU_RANGE.min}-${MTU_RANGE.max}` };
@@ -177,7 +178,10 @@ export function decodeGroupPeerData(
 ): { ok: true; value: GroupPeerData } | { ok: false; issues: ValidationIssue[] } {
   const mtu = parseMtu(wire[PEER_DATA_KEYS.mtu]);
   if (!mtu.ok) {
-    return { ok: false, issues: [{ path: 'mtu', value: shorten(wire[PEER_DATA_KEYS.mtu]), message: mtu.error }] };
+    return {
+      ok: false,
+      issues: [{ path: 'mtu', value: shorten(wire[PEER_DATA_KEYS.mtu]), message: mtu.error }],
+    };
   }
   return { ok: true, value: mtu.value === undefined ? {} : { mtu: mtu.value } };
 }

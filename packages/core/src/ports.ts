@@ -17,7 +17,11 @@ export class PortAllocator {
    * @param used ports held by links or in quarantine
    * @param counter where the scan starts (persisted as the port counter)
    */
-  constructor(range: { readonly min: number; readonly max: number }, used: Iterable<number>, counter: number) {
+  constructor(
+    range: { readonly min: number; readonly max: number },
+    used: Iterable<number>,
+    counter: number,
+  ) {
     this.#range = range;
     this.#used = new Set(used);
     this.#counter = counter >= range.min && counter <= range.max ? counter : range.min;

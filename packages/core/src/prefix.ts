@@ -19,7 +19,9 @@ export interface Prefix {
 }
 
 /** Result of a parse: the value or why it was refused. */
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+export type Parsed<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: string };
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const fail = <T>(error: string): Parsed<T> => ({ ok: false, error });
@@ -41,7 +43,11 @@ export function parsePrefix(input: string): Parsed<Prefix> {
   const slash = text.indexOf('/');
   const addr = slash < 0 ? text : text.slice(0, slash);
   const lenText = slash < 0 ? undefined : text.slice(slash + 1);
-  const family: 4 | 6 | undefined = addr.includes(':') ? 6 : /^\d+\.\d+\.\d+\.\d+$/.test(addr) ? 4 : undefined;
+  const family: 4 | 6 | undefined = addr.includes(':')
+    ? 6
+    : /^\d+\.\d+\.\d+\.\d+$/.test(addr)
+      ? 4
+      : undefined;
   if (family === undefined) return fail('not an IPv4 or IPv6 prefix');
   const max = BITS[family];
   const length = lenText === undefined ? max : /^\d{1,3}$/.test(lenText) ? Number(lenText) : Number.NaN;
@@ -54,7 +60,14 @@ export function parsePrefix(input: string): Parsed<Prefix> {
     const start = a.startAddress();
     const first = start.bigInt();
     const network = start.correctForm();
-    return ok({ family, network, length, first, last: lastOf(first, family, length), text: `${network}/${length}` });
+    return ok({
+      family,
+      network,
+      length,
+      first,
+      last: lastOf(first, family, length),
+      text: `${network}/${length}`,
+    });
   } catch {
     return fail(`not a valid IPv${family} prefix`);
   }

@@ -6,14 +6,14 @@
  */
 import type { Clock } from './clock.js';
 import type { GroupConfig } from './config.js';
+import { deriveDesired, interfaceName } from './derive-desired.js';
 import type { DesiredSystem } from './desired.js';
-import { deriveDesired } from './derive-desired.js';
 import { WgGatewayError } from './errors.js';
 import type { HostFacts } from './facts.js';
 import type { KeySource } from './keys.js';
 import { LinkBook } from './link-book.js';
 import { dropPeering, ensureKeys, type ProtocolContext, syncUnit } from './link-protocol.js';
-import { IPV6_MIN_MTU, minOf, ownMtu, WIREGUARD_OVERHEAD, DEFAULT_PATH_MTU } from './mtu.js';
+import { DEFAULT_PATH_MTU, IPV6_MIN_MTU, minOf, ownMtu, WIREGUARD_OVERHEAD } from './mtu.js';
 import {
   decodeGroupPeerData,
   decodePeerData,
@@ -24,7 +24,6 @@ import {
 } from './peer-data.js';
 import { PortAllocator } from './ports.js';
 import type { Problem } from './problems.js';
-import { interfaceName } from './derive-desired.js';
 import type { UnitState } from './state.js';
 
 /** Peer data by remote unit id. */
@@ -137,7 +136,13 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     const r = decodeGroupPeerData(input.group[unit] as PeerDataWire);
     if (r.ok) {
       if (r.value.mtu !== undefined) groupMtus.push(r.value.mtu);
-    } else problems.push({ code: 'GROUP_DATA_INVALID', unit, message: `group data from ${unit} is invalid: mtu ${r.issues[0]?.message}`, issues: r.issues });
+    } else
+      problems.push({
+        code: 'GROUP_DATA_INVALID',
+        unit,
+        message: `group data from ${unit} is invalid: mtu ${r.issues[0]?.message}`,
+        issues: r.issues,
+      });
   }
   for (const link of book.links()) {
     if (link.status === 'closed' || !remoteMtus.has(link.peering)) continue;
@@ -149,7 +154,11 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   }
   for (const [peering, mtu] of ownMtus) {
     if (mtu !== undefined && mtu < IPV6_MIN_MTU) {
-      problems.push({ code: 'MTU_TOO_SMALL', peering, message: `peering ${peering}: tunnel MTU ${mtu} is below IPv6's minimum ${IPV6_MIN_MTU}; OSPFv3 will not work over it` });
+      problems.push({
+        code: 'MTU_TOO_SMALL',
+        peering,
+        message: `peering ${peering}: tunnel MTU ${mtu} is below IPv6's minimum ${IPV6_MIN_MTU}; OSPFv3 will not work over it`,
+      });
     }
   }
 

@@ -77,7 +77,8 @@ const MIGRATIONS: Readonly<Record<number, Migration>> = {
   0: (old) => ({ ...old, quarantine: old.quarantine ?? [], version: 1 }),
 };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Parse and migrate persisted state. Throws {@link StateError} on anything it
@@ -94,7 +95,9 @@ export function decodeState(text: string): UnitState {
   let doc = raw;
   let version = typeof doc.version === 'number' ? doc.version : 0;
   if (version > STATE_VERSION) {
-    throw new StateError(`state version ${version} is newer than this wg-gateway understands (${STATE_VERSION})`);
+    throw new StateError(
+      `state version ${version} is newer than this wg-gateway understands (${STATE_VERSION})`,
+    );
   }
   while (version < STATE_VERSION) {
     const migrate = MIGRATIONS[version];
@@ -110,11 +113,21 @@ export function decodeState(text: string): UnitState {
     throw new StateError('state portCounter must be an integer');
   }
   keys.forEach((k, i) => {
-    if (!isObj(k) || typeof k.publicKey !== 'string' || typeof k.privateKey !== 'string' || typeof k.peering !== 'string')
+    if (
+      !isObj(k) ||
+      typeof k.publicKey !== 'string' ||
+      typeof k.privateKey !== 'string' ||
+      typeof k.peering !== 'string'
+    )
       throw new StateError(`state keys[${i}] is malformed`);
   });
   links.forEach((l, i) => {
-    if (!isObj(l) || typeof l.port !== 'number' || typeof l.publicKey !== 'string' || typeof l.status !== 'string')
+    if (
+      !isObj(l) ||
+      typeof l.port !== 'number' ||
+      typeof l.publicKey !== 'string' ||
+      typeof l.status !== 'string'
+    )
       throw new StateError(`state links[${i}] is malformed`);
   });
   return {

@@ -1,5 +1,6 @@
 /**
- * `@wg-gateway/testkit`: test support (private package).
+ * `@wg-gateway/testkit`: test support (private package): network namespaces
+ * and the shared WireGuard backend conformance suite.
  * @packageDocumentation
  */
-export {};
+export * from './netns.js';

@@ -1,0 +1,66 @@
+/**
+ * Ports the one-shot gateway reconcile drives, besides the WireGuard backend.
+ * Runtime implements them (files, etcd, BIRD, Keepalived); tests use fakes.
+ * @module
+ */
+import type { PeerDataWire } from './peer-data.js';
+import type { Publication, UnitDataMap } from './reconcile.js';
+import type { UnitState } from './state.js';
+
+/** Persisted unit state. Implementations write atomically and keep files 0600. */
+export interface StateStore {
+  /** The saved state, or undefined when none was saved yet. */
+  load(): Promise<UnitState | undefined>;
+  /** Persist durably before returning. */
+  save(state: UnitState): Promise<void>;
+  /** Exclusive lock so two processes never reconcile one unit at once; resolves to its release. */
+  lock(): Promise<() => Promise<void>>;
+}
+
+/** Who is reading or publishing. */
+export interface UnitAddress {
+  readonly group: string;
+  readonly unit: string;
+}
+
+/** What an exchange holds for one unit. */
+export interface ExchangeSnapshot {
+  /** Per peering id: every unit of other groups that published under it. */
+  readonly peerings: Readonly<Record<string, UnitDataMap>>;
+  /** The other units of this unit's group. */
+  readonly group: UnitDataMap;
+}
+
+/** Where units publish and read peer data (Juju relations did this for the reference). */
+export interface Exchange {
+  /** Remote units' data for `peerings` (this unit's group excluded) and the group peers' data (self excluded). */
+  read(self: UnitAddress, peerings: readonly string[]): Promise<ExchangeSnapshot>;
+  /**
+   * Replace everything `self` publishes: the peerings in the publication and
+   * its group entry. Peerings absent from it are withdrawn.
+   */
+  publish(self: UnitAddress, publication: Publication): Promise<void>;
+  /** Call `onChange` (possibly more than once per change) when data visible to `self` changes. Returns a stop function. */
+  watch(self: UnitAddress, peerings: readonly string[], onChange: () => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Outcome of handing a daemon a new config. */
+export interface DaemonApplyResult {
+  /** False when the rendered text equals what is running: nothing was written or reloaded. */
+  readonly changed: boolean;
+}
+
+/** A daemon whose config the gateway renders (BIRD, Keepalived). */
+export interface DaemonConfigurator {
+  /** `bird`, `keepalived`. */
+  readonly name: string;
+  /**
+   * Check, install and reload `text`; undefined means the daemon is not
+   * wanted (Keepalived without VIPs): stop it. A failed check throws and
+   * leaves the running config in place.
+   */
+  apply(text: string | undefined): Promise<DaemonApplyResult>;
+}
+
+export type { PeerDataWire };
