@@ -34,6 +34,8 @@ export interface ChangeResult {
 /** The outcome of `apply()`: one result per change, in order. */
 export interface ApplyReport {
   readonly results: readonly ChangeResult[];
+  /** System commands or netlink requests in all; 0 for an empty plan. */
+  readonly operations: number;
 }
 
 /** What `facts()` is asked. */

@@ -39,7 +39,10 @@ export class DryRunBackend implements WireGuardBackend {
       this.recorded.push(c);
       this.#applyOne(c);
     }
-    return { results: changes.map((c) => ({ name: c.name, action: c.action, ok: true, operations: 0 })) };
+    return {
+      results: changes.map((c) => ({ name: c.name, action: c.action, ok: true, operations: 0 })),
+      operations: 0,
+    };
   }
 
   #applyOne(c: InterfaceChange): void {

@@ -13,6 +13,7 @@ export * from './endpoint.js';
 export * from './errors.js';
 export * from './facts.js';
 export * from './gateway-ports.js';
+export * from './gateway-report.js';
 export * from './keys.js';
 export * from './mtu.js';
 export * from './observed.js';
