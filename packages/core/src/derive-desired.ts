@@ -14,6 +14,7 @@ import type {
 } from './desired.js';
 import type { HostFacts } from './facts.js';
 import type { LinkBook } from './link-book.js';
+import { memoize } from './memo.js';
 import { comparePrefixes, overlaps, type Prefix, parsePrefix } from './prefix.js';
 import type { Problem } from './problems.js';
 import type { LinkRecord } from './state.js';
@@ -39,10 +40,20 @@ const parseAll = (texts: readonly string[]): Prefix[] =>
     return p.ok ? [p.value] : [];
   });
 
-function toInterface(link: LinkRecord, role: PeeringRole, book: LinkBook): DesiredInterface | undefined {
+/** Allowed IPs of a link: the link subnets plus the peer's prefixes, canonical and sorted. */
+function allowedIpsOf(peerPrefixes: readonly string[]): string[] {
+  const allowed = parseAll([...LINK_ALLOWED_IPS, ...peerPrefixes]).sort(comparePrefixes);
+  return [...new Set(allowed.map((p) => p.text))];
+}
+
+function toInterface(
+  link: LinkRecord,
+  role: PeeringRole,
+  book: LinkBook,
+  allowedIps: (prefixes: readonly string[]) => string[],
+): DesiredInterface | undefined {
   const key = book.key(link.publicKey);
   if (!key) return undefined;
-  const allowed = parseAll([...LINK_ALLOWED_IPS, ...link.peerPrefixes]).sort(comparePrefixes);
   return {
     name: interfaceName(link.port),
     listenPort: link.port,
@@ -56,7 +67,7 @@ function toInterface(link: LinkRecord, role: PeeringRole, book: LinkBook): Desir
       // initiator's handshake, so the two ends never initiate at once.
       ...(role === 'initiator' && link.peerEndpoint !== undefined ? { endpoint: link.peerEndpoint } : {}),
       persistentKeepalive: PERSISTENT_KEEPALIVE,
-      allowedIps: [...new Set(allowed.map((p) => p.text))],
+      allowedIps: allowedIps(link.peerPrefixes),
     },
   };
 }
@@ -152,10 +163,13 @@ export function deriveDesired(
   const roles = new Map(config.peerings.map((p) => [p.id, p.role] as const));
   const interfaces: DesiredInterface[] = [];
   const carried: LinkRecord[] = [];
+  // Links to one remote unit share their prefixes: compute each list once.
+  const allowedByPrefixes = memoize((joined) => allowedIpsOf(joined === '' ? [] : joined.split(',')));
+  const allowedIps = (prefixes: readonly string[]) => allowedByPrefixes(prefixes.join(','));
   for (const link of book.links()) {
     if (link.status !== 'open' && link.status !== 'half-closed') continue;
     // A link of a removed peering is closed already; fall back for safety.
-    const iface = toInterface(link, roles.get(link.peering) ?? 'acceptor', book);
+    const iface = toInterface(link, roles.get(link.peering) ?? 'acceptor', book, allowedIps);
     if (!iface) {
       problems.push({
         code: 'KEY_MISSING',

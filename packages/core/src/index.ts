@@ -24,4 +24,5 @@ export * from './ports.js';
 export * from './prefix.js';
 export * from './problems.js';
 export * from './reconcile.js';
+export * from './render/index.js';
 export * from './state.js';

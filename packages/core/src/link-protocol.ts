@@ -42,12 +42,14 @@ function follow(link: LinkRecord, data: PeerData, entry: ListenPort): LinkRecord
 }
 
 /**
- * Steps 2–4 for one remote unit. `data` undefined means the unit published
- * nothing (departed or not yet ready): its keys are gone, so its links close.
+ * Steps 2–4 for one remote unit. `active` holds our non-retired public keys
+ * of the peering. `data` undefined means the unit published nothing
+ * (departed or not yet ready): its keys are gone, so its links close.
  */
 export function syncUnit(
   ctx: ProtocolContext,
   peering: PeeringConfig,
+  active: ReadonlySet<string>,
   unit: string,
   data: PeerData | undefined,
 ): void {
@@ -55,10 +57,11 @@ export function syncUnit(
   const remoteKeys = new Set(data?.publicKeys ?? []);
   const entries = new Map<string, ListenPort>();
   for (const e of data?.listenPorts ?? []) entries.set(`${e.publicKey}|${e.peerPublicKey}`, e);
-  const active = new Set(book.activeKeys(peering.id).map((k) => k.publicKey));
 
   // Step 3 (half-open → open) and step 4 (follow, close) for links we hold.
   const held = new Set<string>();
+  const busyLocal = new Set<string>();
+  const busyRemote = new Set<string>();
   for (const link of book.linksTo(peering.id, unit)) {
     if (!LIVE.has(link.status)) continue;
     const entry = entries.get(`${link.peerPublicKey}|${link.publicKey}`);
@@ -74,8 +77,12 @@ export function syncUnit(
       next = follow(link, data, entry);
       if (link.status === 'open' && !mine) next = { ...next, status: 'half-closed' };
     }
-    book.setLink(next);
-    if (next.status !== 'closed') held.add(`${next.publicKey}|${next.peerPublicKey}`);
+    if (next !== link) book.setLink(next);
+    if (next.status !== 'closed') {
+      held.add(`${next.publicKey}|${next.peerPublicKey}`);
+      busyLocal.add(next.publicKey);
+      busyRemote.add(next.peerPublicKey);
+    }
   }
   if (data === undefined) return;
 
@@ -102,13 +109,6 @@ export function syncUnit(
   }
 
   // Step 2 (initiator): pair each free local key with a free remote key.
-  const busyLocal = new Set<string>();
-  const busyRemote = new Set<string>();
-  for (const pair of held) {
-    const [mineKey = '', theirs = ''] = pair.split('|');
-    busyLocal.add(mineKey);
-    busyRemote.add(theirs);
-  }
   const freeLocal = [...active].filter((k) => !busyLocal.has(k));
   const freeRemote = data.publicKeys.filter((k) => !busyRemote.has(k));
   const n = Math.min(freeLocal.length, freeRemote.length);

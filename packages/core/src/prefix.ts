@@ -4,6 +4,7 @@
  * @module
  */
 import { Address4, Address6 } from 'ip-address';
+import { memoize } from './memo.js';
 
 /** A parsed, canonical IP prefix. */
 export interface Prefix {
@@ -37,7 +38,11 @@ function lastOf(first: bigint, family: 4 | 6, length: number): bigint {
  * Parse `a.b.c.d/n` or `x::/n` into its canonical network form. Host bits are
  * cleared (`10.1.2.3/8` becomes `10.0.0.0/8`); a missing length means a host route.
  */
-export function parsePrefix(input: string): Parsed<Prefix> {
+// Prefixes repeat across links and reconciles; parsing through ip-address is
+// the dominant cost of a reconcile, so results are memoised.
+export const parsePrefix: (input: string) => Parsed<Prefix> = memoize(parseUncached);
+
+function parseUncached(input: string): Parsed<Prefix> {
   const text = input.trim();
   if (text === '') return fail('empty prefix');
   const slash = text.indexOf('/');
@@ -150,7 +155,9 @@ export function findOverlap(prefixes: readonly Prefix[]): [Prefix, Prefix] | und
  * Canonical form of an interface address with its length (`fe80::1/64`):
  * unlike {@link parsePrefix}, host bits are kept. Unparseable text is returned as is.
  */
-export function canonicalCidr(text: string): string {
+export const canonicalCidr: (text: string) => string = memoize(canonicalCidrUncached);
+
+function canonicalCidrUncached(text: string): string {
   const [addr = '', len] = text.trim().split('/');
   const a = parseAddress(addr);
   if (!a.ok) return text;

@@ -115,7 +115,8 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     try {
       ensureKeys(ctx, peering.id);
       const all = new Set([...units.keys(), ...book.unitsWithLinks(peering.id)]);
-      for (const unit of [...all].sort()) syncUnit(ctx, peering, unit, units.get(unit));
+      const active = new Set(book.activeKeys(peering.id).map((k) => k.publicKey));
+      for (const unit of [...all].sort()) syncUnit(ctx, peering, active, unit, units.get(unit));
     } catch (e) {
       if (!(e instanceof WgGatewayError)) throw e;
       problems.push({ code: e.code, peering: peering.id, message: e.message });
@@ -144,13 +145,16 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         issues: r.issues,
       });
   }
-  for (const link of book.links()) {
-    if (link.status === 'closed' || !remoteMtus.has(link.peering)) continue;
-    const mtu = minOf(
-      [ownMtus.get(link.peering), ...groupMtus, ...(remoteMtus.get(link.peering) ?? [])],
-      DEFAULT_PATH_MTU - WIREGUARD_OVERHEAD,
+  const linkMtus = new Map<string, number>();
+  for (const [peering, remote] of remoteMtus) {
+    linkMtus.set(
+      peering,
+      minOf([ownMtus.get(peering), ...groupMtus, ...remote], DEFAULT_PATH_MTU - WIREGUARD_OVERHEAD),
     );
-    if (mtu !== link.mtu) book.setLink({ ...link, mtu });
+  }
+  for (const link of book.links()) {
+    const mtu = linkMtus.get(link.peering);
+    if (link.status !== 'closed' && mtu !== undefined && mtu !== link.mtu) book.setLink({ ...link, mtu });
   }
   for (const [peering, mtu] of ownMtus) {
     if (mtu !== undefined && mtu < IPV6_MIN_MTU) {
