@@ -61,6 +61,14 @@ export interface DaemonConfigurator {
    * leaves the running config in place.
    */
   apply(text: string | undefined): Promise<DaemonApplyResult>;
+  /** The config text installed now (undefined: none), for `plan`'s diff. */
+  installed(): Promise<string | undefined>;
+}
+
+/** Host switches the gateway needs (IP forwarding). */
+export interface HostSystem {
+  /** Switch IPv4 and IPv6 forwarding on; throws naming the sysctl it could not set. */
+  enableForwarding(): Promise<void>;
 }
 
 export type { PeerDataWire };

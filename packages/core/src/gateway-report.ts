@@ -9,6 +9,7 @@ import type { LinkStatus } from './state.js';
 
 /** Stages of one reconcile, in order. */
 export const GATEWAY_STAGES = [
+  'lock',
   'load-state',
   'read-exchange',
   'facts',

@@ -12,6 +12,7 @@ export * from './dry-run-backend.js';
 export * from './endpoint.js';
 export * from './errors.js';
 export * from './facts.js';
+export * from './gateway.js';
 export * from './gateway-ports.js';
 export * from './gateway-report.js';
 export * from './keys.js';

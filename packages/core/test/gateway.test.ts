@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/clock.js';
+import { parseGroupConfig } from '../src/config.js';
+import { DryRunBackend } from '../src/dry-run-backend.js';
+import { Gateway } from '../src/gateway.js';
+import { decodePeerData } from '../src/peer-data.js';
+import { decodeState } from '../src/state.js';
+import { FakeKeySource } from './support/fake-key-source.js';
+import { FakeDaemon, FakeExchange, FakeStateStore, Faults } from './support/fakes.js';
+
+function unit(
+  exchange: FakeExchange,
+  clock: ManualClock,
+  name: string,
+  group: string,
+  role: 'initiator' | 'acceptor',
+  ingress: string,
+  faults = new Faults(),
+) {
+  const config = parseGroupConfig({
+    unit: name,
+    group,
+    'ingress-address': ingress,
+    'advertise-prefixes':
+      group === 'a' ? ['192.0.2.0/24', '3fff::/20'] : ['198.51.100.0/24', '2001:db8::/32'],
+    vips: group === 'a' ? ['192.0.2.1/24'] : [],
+    peerings: [{ id: 'a-b', role }],
+  });
+  const ports = {
+    config,
+    state: new FakeStateStore(faults),
+    exchange,
+    backend: new DryRunBackend([], { pathMtu: {}, interfaceOf: { '192.0.2.1': 'lan0' }, routerId: ingress }),
+    bird: new FakeDaemon('bird', faults),
+    keepalived: new FakeDaemon('keepalived', faults),
+    clock,
+    keys: new FakeKeySource(name),
+  };
+  return { ports, gateway: new Gateway(ports), faults };
+}
+
+async function settle(units: { gateway: Gateway }[], rounds = 6) {
+  for (let i = 0; i < rounds; i++) for (const u of units) await u.gateway.reconcile();
+}
+
+describe('Gateway one-shot reconcile', () => {
+  it('two units converge: interfaces up, BIRD and Keepalived configured, then nothing to do', async () => {
+    const ex = new FakeExchange();
+    const clock = new ManualClock(1000);
+    const a = unit(ex, clock, 'a-0', 'a', 'initiator', '198.18.0.1');
+    const b = unit(ex, clock, 'b-0', 'b', 'acceptor', '198.18.1.1');
+    await settle([a, b]);
+    expect((await a.ports.backend.observe()).map((i) => i.addresses)).toEqual([
+      ['169.254.0.1/24', 'fe80::1/64'],
+      ['169.254.0.1/24', 'fe80::1/64'],
+    ]);
+    expect(await b.ports.backend.observe()).toHaveLength(2);
+    expect(a.ports.bird.text).toMatch(/wg5000\d/);
+    expect(a.ports.keepalived.text).toMatch(/192\.0\.2\.1\/24/);
+    expect(b.ports.keepalived.text).toBeUndefined();
+    const report = await a.gateway.reconcile();
+    expect(report.ok).toBe(true);
+    expect(report.changes).toEqual([]);
+    expect(report.bird.changed).toBe(false);
+    expect(report.links.open).toBe(2);
+    expect(report.timings.map((t) => t.stage)).toEqual([
+      'lock',
+      'load-state',
+      'read-exchange',
+      'observe',
+      'facts',
+      'reconcile',
+      'publish',
+      'plan',
+      'apply',
+      'bird',
+      'keepalived',
+    ]);
+    const p = await a.gateway.plan();
+    expect(p.empty).toBe(true);
+  });
+
+  it('saves state before publishing: every published key has its private key in the store', async () => {
+    const ex = new FakeExchange();
+    const clock = new ManualClock(0);
+    const a = unit(ex, clock, 'a-0', 'a', 'initiator', '198.18.0.1');
+    const b = unit(ex, clock, 'b-0', 'b', 'acceptor', '198.18.1.1');
+    let checked = 0;
+    ex.onPublish = (self, pub) => {
+      const store = self.unit === 'a-0' ? a.ports.state : b.ports.state;
+      const saved = store.text ? decodeState(store.text).keys.map((k) => k.publicKey) : [];
+      for (const wire of Object.values(pub.peerings)) {
+        const d = decodePeerData(wire);
+        if (!d.ok) throw new Error('published invalid data');
+        for (const k of d.value.publicKeys) expect(saved).toContain(k);
+        checked += d.value.publicKeys.length;
+      }
+    };
+    await settle([a, b], 3);
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it('a crash after any stage converges on the next run', async () => {
+    for (const point of ['load', 'read', 'save', 'publish', 'bird', 'keepalived']) {
+      const ex = new FakeExchange();
+      const clock = new ManualClock(0);
+      const faults = new Faults();
+      const a = unit(ex, clock, 'a-0', 'a', 'initiator', '198.18.0.1', faults);
+      const b = unit(ex, clock, 'b-0', 'b', 'acceptor', '198.18.1.1');
+      await settle([a, b], 1);
+      (point === 'read' || point === 'publish' ? ex.faults : faults).arm(point);
+      const failed = await a.gateway.reconcile();
+      expect(failed.ok, point).toBe(false);
+      await settle([a, b], 5);
+      expect((await a.ports.backend.observe()).length, point).toBe(2);
+      expect((await a.gateway.plan()).empty, point).toBe(true);
+      expect(a.ports.state.locked, point).toBe(false);
+    }
+  });
+
+  it('a held lock is a failed reconcile, not an exception', async () => {
+    const ex = new FakeExchange();
+    const a = unit(ex, new ManualClock(0), 'a-0', 'a', 'initiator', '198.18.0.1');
+    a.ports.state.locked = true;
+    const r = await a.gateway.reconcile();
+    expect(r).toMatchObject({ ok: false, failedStage: 'lock' });
+    expect(a.ports.state.text).toBeUndefined();
+  });
+
+  it('reports the failing stage and still runs the independent daemon', async () => {
+    const ex = new FakeExchange();
+    const clock = new ManualClock(0);
+    const a = unit(ex, clock, 'a-0', 'a', 'initiator', '198.18.0.1');
+    a.faults.arm('bird');
+    const r = await a.gateway.reconcile();
+    expect(r.ok).toBe(false);
+    expect(r.failedStage).toBe('bird');
+    expect(r.error?.message).toMatch(/injected fault at bird/);
+    expect(a.ports.keepalived.text).toMatch(/vrrp_instance/);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * The continuous loop around the one-shot gateway reconcile: reconcile on
+ * exchange changes (debounced), on an interval and on demand; at most one
+ * reconcile at a time; a graceful stop on an abort signal.
+ * @module
+ */
+import type { GatewayReport } from '@wg-gateway/core';
+
+/** Why a reconcile ran. */
+export type TriggerReason = 'start' | 'exchange' | 'interval' | 'demand';
+
+/** Options of {@link GatewayRunner}. */
+export interface GatewayRunnerOptions {
+  /** One reconcile (the core `Gateway`). */
+  readonly reconcile: () => Promise<GatewayReport>;
+  /** Subscribe to exchange changes; returns the unsubscribe function. */
+  readonly watch?: (onChange: () => void) => () => void;
+  /** Periodic reconcile, like the reference's update-status hook. Default 60 s. */
+  readonly intervalMs?: number;
+  /** Quiet time after an exchange change before reconciling. Default 500 ms. */
+  readonly debounceMs?: number;
+  /** A burst of changes never delays a reconcile more than this. Default 5 s. */
+  readonly maxDelayMs?: number;
+  /** Stops the runner when aborted (e.g. on SIGTERM). */
+  readonly signal?: AbortSignal;
+  /** Called with every report. */
+  readonly onReport?: (report: GatewayReport, reason: TriggerReason) => void;
+  /** Called when a reconcile throws (it should not: stage failures are reports). */
+  readonly onError?: (error: unknown, reason: TriggerReason) => void;
+}
+
+/** Runs reconciles until stopped. */
+export class GatewayRunner {
+  readonly #o: Required<Pick<GatewayRunnerOptions, 'intervalMs' | 'debounceMs' | 'maxDelayMs'>> &
+    GatewayRunnerOptions;
+  #running: Promise<void> | undefined;
+  #pending: TriggerReason | undefined;
+  #debounce: NodeJS.Timeout | undefined;
+  #firstChangeAt: number | undefined;
+  #interval: NodeJS.Timeout | undefined;
+  #unwatch: (() => void) | undefined;
+  #stopped = false;
+  #done: (() => void) | undefined;
+  /** Reconciles completed so far. */
+  count = 0;
+
+  constructor(options: GatewayRunnerOptions) {
+    this.#o = { intervalMs: 60_000, debounceMs: 500, maxDelayMs: 5_000, ...options };
+  }
+
+  /** Start: one reconcile now, then on changes and the interval. Resolves once stopped. */
+  start(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => {
+      this.#done = resolve;
+    });
+    if (this.#o.signal?.aborted) {
+      void this.stop();
+      return stopped;
+    }
+    this.#o.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+    this.#unwatch = this.#o.watch?.(() => this.#onChange());
+    this.#interval = setInterval(() => this.trigger('interval'), this.#o.intervalMs);
+    this.trigger('start');
+    return stopped;
+  }
+
+  /** Ask for a reconcile; coalesced with one already queued. */
+  trigger(reason: TriggerReason = 'demand'): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#pending ??= reason;
+      return;
+    }
+    this.#running = this.#run(reason);
+  }
+
+  #onChange(): void {
+    if (this.#stopped) return;
+    const now = Date.now();
+    this.#firstChangeAt ??= now;
+    clearTimeout(this.#debounce);
+    const wait = Math.min(this.#o.debounceMs, Math.max(0, this.#firstChangeAt + this.#o.maxDelayMs - now));
+    this.#debounce = setTimeout(() => {
+      this.#firstChangeAt = undefined;
+      this.trigger('exchange');
+    }, wait);
+  }
+
+  async #run(reason: TriggerReason): Promise<void> {
+    let next: TriggerReason | undefined = reason;
+    while (next !== undefined && !this.#stopped) {
+      const why: TriggerReason = next;
+      try {
+        const report = await this.#o.reconcile();
+        this.count += 1;
+        this.#o.onReport?.(report, why);
+      } catch (e) {
+        this.#o.onError?.(e, why);
+      }
+      next = this.#pending;
+      this.#pending = undefined;
+    }
+    this.#running = undefined;
+  }
+
+  /** Stop timers and watches, wait for the reconcile in flight. Idempotent. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#debounce);
+    clearInterval(this.#interval);
+    this.#unwatch?.();
+    this.#unwatch = undefined;
+    await this.#running;
+    this.#done?.();
+  }
+}
