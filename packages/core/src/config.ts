@@ -132,7 +132,10 @@ export const groupConfigSchema = z
         'wireguard-dir': z.string().default(DEFAULTS.paths.wireguardDir),
         'bird-config': z.string().default(DEFAULTS.paths.birdConfig),
         'keepalived-config': z.string().default(DEFAULTS.paths.keepalivedConfig),
-        'route-check-script': z.string().default(DEFAULTS.paths.routeCheckScript),
+        'route-check-script': z
+          .string()
+          .regex(/^\/[A-Za-z0-9_./+@-]*$/, 'must be an absolute path without spaces or quotes')
+          .default(DEFAULTS.paths.routeCheckScript),
       })
       .strict()
       .default({

@@ -85,6 +85,9 @@ describe('group config', () => {
     ).toBe('peerings[1].id');
     expect(issuesOf({ ...base, 'port-range': '52000-50000' })[0]?.path).toBe('port-range');
     expect(issuesOf({ ...base, 'router-id': '2001:db8::1' })[0]?.message).toMatch(/IPv4/);
+    expect(issuesOf({ ...base, paths: { 'route-check-script': 'check route.sh' } })[0]?.path).toBe(
+      'paths.route-check-script',
+    );
   });
 
   it('error message lists every issue on its own line', () => {
