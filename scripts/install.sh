@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   bird2 keepalived wireguard-tools wireguard-go iproute2 iputils-ping util-linux procps
-  etcd-server ca-certificates
+  etcd-server openssl ca-certificates
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -2,4 +2,24 @@
  * `@wg-gateway/runtime`.
  * @packageDocumentation
  */
-export {};
+
+export * from './bird/bird-adapter.js';
+export * from './bird/bird-control.js';
+export * from './bird/bird-reply.js';
+export * from './bird/bird-status.js';
+export * from './daemon/gateway-runner.js';
+export * from './exchange/directory-exchange.js';
+export * from './exchange/etcd-exchange.js';
+export * from './exchange/exchange-error.js';
+export * from './keepalived/keepalived-adapter.js';
+export * from './keepalived/vrrp-state.js';
+export * from './log.js';
+export * from './metrics/gateway-metrics.js';
+export * from './metrics/metrics-server.js';
+export * from './state/file-state-store.js';
+export * from './state/state-errors.js';
+export * from './system/command.js';
+export * from './system/daemon-error.js';
+export * from './system/ip-forwarding.js';
+export * from './system/process.js';
+export * from './system/scripts.js';

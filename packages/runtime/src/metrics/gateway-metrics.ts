@@ -1,0 +1,230 @@
+/**
+ * The gateway's Prometheus metrics, on a dedicated registry. Label values
+ * are interface names, peering ids, unit ids, BIRD protocol names and VRRP
+ * instance names: never a key. BIRD metric names follow bird_exporter's
+ * (`bird_protocol_up`, `bird_ospfv3_neighbor_count`, ...) so its dashboards
+ * keep working.
+ * @module
+ */
+import {
+  GATEWAY_STAGES,
+  type GatewayReport,
+  type LinkRecord,
+  type ObservedInterface,
+} from '@wg-gateway/core';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BirdProtocol, BirdProtocolDetail, OspfNeighbor, RouteCount } from '../bird/bird-status.js';
+import type { VrrpState } from '../keepalived/vrrp-state.js';
+
+/** A tunnel counts as up while its last handshake is younger than this (WireGuard's REJECT_AFTER_TIME). */
+export const HANDSHAKE_FRESH_SECONDS = 180;
+
+/** What BIRD reported, for {@link GatewayMetrics.setBirdStatus}. */
+export interface BirdStatus {
+  readonly protocols: readonly (BirdProtocol | BirdProtocolDetail)[];
+  readonly neighbors: readonly OspfNeighbor[];
+  readonly routes: readonly RouteCount[];
+}
+
+const LINK_STATES = ['half-open', 'open', 'half-closed', 'closed'] as const;
+
+/** IP version of a BIRD table name (`master4` → `4`), as bird_exporter labels it. */
+function ipVersion(table: string): string {
+  if (table.endsWith('6')) return '6';
+  if (table.endsWith('4')) return '4';
+  return '';
+}
+
+/** All gateway metrics; feed it reports and observations, scrape {@link registry}. */
+export class GatewayMetrics {
+  /** The dedicated registry (never prom-client's global one). */
+  readonly registry = new Registry();
+  #lastReport: GatewayReport | undefined;
+
+  readonly #links = this.#gauge('wg_gateway_links', 'Links by state after the last reconcile', ['state']);
+  readonly #tunnelUp = this.#gauge(
+    'wg_gateway_tunnel_up',
+    `1 when the link's interface is up and its last handshake is under ${HANDSHAKE_FRESH_SECONDS} s old`,
+    ['interface', 'peering', 'peer_unit'],
+  );
+  readonly #handshakeAge = this.#gauge(
+    'wg_gateway_tunnel_last_handshake_age_seconds',
+    'Seconds since the last WireGuard handshake (absent: never)',
+    ['interface', 'peering', 'peer_unit'],
+  );
+  readonly #rx = this.#gauge('wg_gateway_tunnel_rx_bytes', 'Bytes received on the tunnel', [
+    'interface',
+    'peering',
+    'peer_unit',
+  ]);
+  readonly #tx = this.#gauge('wg_gateway_tunnel_tx_bytes', 'Bytes sent on the tunnel', [
+    'interface',
+    'peering',
+    'peer_unit',
+  ]);
+  readonly #duration = new Histogram({
+    name: 'wg_gateway_reconcile_duration_seconds',
+    help: 'Duration of one reconcile',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly #reconciles = new Counter({
+    name: 'wg_gateway_reconciles_total',
+    help: 'Reconciles by result',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly #failures = new Counter({
+    name: 'wg_gateway_reconcile_failures_total',
+    help: 'Failed reconciles by the stage that failed',
+    labelNames: ['stage'],
+    registers: [this.registry],
+  });
+  readonly #stageSeconds = this.#gauge(
+    'wg_gateway_reconcile_stage_seconds',
+    'Time per stage in the last reconcile',
+    ['stage'],
+  );
+  readonly #lastSuccess = this.#gauge(
+    'wg_gateway_last_reconcile_success',
+    '1 when the last reconcile succeeded',
+    [],
+  );
+  readonly #lastTime = this.#gauge(
+    'wg_gateway_last_reconcile_timestamp_seconds',
+    'When the last reconcile ended',
+    [],
+  );
+  readonly #problems = this.#gauge(
+    'wg_gateway_problems',
+    'Problems of the last reconcile by peering and code',
+    ['peering', 'code'],
+  );
+  readonly #birdUp = this.#gauge('bird_protocol_up', 'Protocol is up', ['name', 'proto', 'ip_version']);
+  readonly #birdImport = this.#gauge('bird_protocol_prefix_import_count', 'Number of imported routes', [
+    'name',
+    'proto',
+    'ip_version',
+  ]);
+  readonly #birdExport = this.#gauge('bird_protocol_prefix_export_count', 'Number of exported routes', [
+    'name',
+    'proto',
+    'ip_version',
+  ]);
+  readonly #ospfRunning = this.#gauge(
+    'bird_ospfv3_running',
+    'State of OSPF: 0 = Alone, 1 = Running (Neighbor-Adjacencies established)',
+    ['name'],
+  );
+  readonly #ospfNeighbors = this.#gauge('bird_ospfv3_neighbor_count', 'Number of neighbors', ['name']);
+  readonly #ospfAdjacent = this.#gauge(
+    'bird_ospfv3_neighbor_adjacent_count',
+    'Number of adjacent (Full) neighbors',
+    ['name'],
+  );
+  readonly #ospfByState = this.#gauge('wg_gateway_ospf_neighbors', 'OSPF neighbours by protocol and state', [
+    'name',
+    'state',
+  ]);
+  readonly #routes = this.#gauge('wg_gateway_bird_routes', 'Routes per BIRD table', ['table']);
+  readonly #vrrp = this.#gauge('wg_gateway_vrrp_state', '1 for the current VRRP state of each instance', [
+    'instance',
+    'state',
+  ]);
+  readonly #vrrpMaster = this.#gauge('wg_gateway_vrrp_master', '1 when the instance is MASTER', ['instance']);
+
+  constructor() {
+    // Zero series for every stage, so a rate() over failures works before the first one.
+    for (const stage of GATEWAY_STAGES) this.#failures.inc({ stage }, 0);
+  }
+
+  #gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** The report last given to {@link recordReport}. */
+  get lastReport(): GatewayReport | undefined {
+    return this.#lastReport;
+  }
+
+  /** Record one reconcile: duration, result, failed stage, stage timings, links by state, problems. */
+  recordReport(report: GatewayReport): void {
+    this.#lastReport = report;
+    this.#duration.observe(report.durationMs / 1000);
+    this.#reconciles.inc({ result: report.ok ? 'ok' : 'failed' });
+    if (!report.ok) this.#failures.inc({ stage: report.failedStage ?? 'unknown' });
+    this.#stageSeconds.reset();
+    for (const t of report.timings) this.#stageSeconds.set({ stage: t.stage }, t.ms / 1000);
+    this.#lastSuccess.set(report.ok ? 1 : 0);
+    this.#lastTime.set((report.startedAt + report.durationMs) / 1000);
+    for (const state of LINK_STATES) this.#links.set({ state }, report.links[state] ?? 0);
+    this.#problems.reset();
+    for (const p of report.problems) this.#problems.inc({ peering: p.peering ?? '', code: p.code });
+  }
+
+  /**
+   * Per-tunnel metrics for the links that have an interface (`wg<port>`),
+   * joined with what the backend observed. `now` is epoch ms.
+   */
+  setTunnels(links: readonly LinkRecord[], observed: readonly ObservedInterface[], now: number): void {
+    for (const g of [this.#tunnelUp, this.#handshakeAge, this.#rx, this.#tx]) g.reset();
+    const byName = new Map(observed.map((i) => [i.name, i]));
+    for (const link of links) {
+      if (link.status !== 'open' && link.status !== 'half-closed') continue;
+      const name = `wg${link.port}`;
+      const labels = { interface: name, peering: link.peering, peer_unit: link.peerUnit };
+      const iface = byName.get(name);
+      const peer = iface?.peers.find((p) => p.publicKey === link.peerPublicKey) ?? iface?.peers[0];
+      const age =
+        peer?.lastHandshake === undefined ? undefined : Math.max(0, (now - peer.lastHandshake) / 1000);
+      this.#tunnelUp.set(labels, iface?.up && age !== undefined && age < HANDSHAKE_FRESH_SECONDS ? 1 : 0);
+      if (age !== undefined) this.#handshakeAge.set(labels, age);
+      this.#rx.set(labels, peer?.rxBytes ?? 0);
+      this.#tx.set(labels, peer?.txBytes ?? 0);
+    }
+  }
+
+  /** BIRD protocols, OSPF neighbours and route counts. */
+  setBirdStatus(status: BirdStatus): void {
+    for (const g of [this.#birdUp, this.#birdImport, this.#birdExport, this.#ospfRunning]) g.reset();
+    for (const g of [this.#ospfNeighbors, this.#ospfAdjacent, this.#ospfByState, this.#routes]) g.reset();
+    for (const p of status.protocols) {
+      const v = ipVersion(p.table);
+      const proto = p.proto === 'OSPF' && v === '6' ? 'OSPFv3' : p.proto;
+      const labels = { name: p.name, proto, ip_version: v };
+      this.#birdUp.set(labels, p.state === 'up' ? 1 : 0);
+      if ('channels' in p) {
+        this.#birdImport.set(
+          labels,
+          p.channels.reduce((n, c) => n + c.imported, 0),
+        );
+        this.#birdExport.set(
+          labels,
+          p.channels.reduce((n, c) => n + c.exported, 0),
+        );
+      }
+      if (p.proto === 'OSPF') {
+        this.#ospfRunning.set({ name: p.name }, p.info === 'Running' ? 1 : 0);
+        this.#ospfNeighbors.set({ name: p.name }, 0);
+        this.#ospfAdjacent.set({ name: p.name }, 0);
+      }
+    }
+    for (const n of status.neighbors) {
+      this.#ospfNeighbors.inc({ name: n.protocol });
+      if (n.state === 'Full') this.#ospfAdjacent.inc({ name: n.protocol });
+      this.#ospfByState.inc({ name: n.protocol, state: n.state });
+    }
+    for (const r of status.routes) this.#routes.set({ table: r.table }, r.routes);
+  }
+
+  /** VRRP state per instance (sync groups are left out). */
+  setVrrpStates(states: readonly VrrpState[]): void {
+    this.#vrrp.reset();
+    this.#vrrpMaster.reset();
+    for (const s of states) {
+      if (s.kind !== 'INSTANCE') continue;
+      this.#vrrp.set({ instance: s.name, state: s.state }, 1);
+      this.#vrrpMaster.set({ instance: s.name }, s.state === 'MASTER' ? 1 : 0);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import { afterAll, beforeAll } from 'vitest';
+import { EtcdExchange } from '../src/exchange/etcd-exchange.js';
+import { describeExchangeConformance } from './exchange-conformance.js';
+import { type EtcdProcess, startEtcd } from './support/etcd.js';
+
+let etcd: EtcdProcess | undefined;
+beforeAll(async () => {
+  etcd = await startEtcd();
+});
+afterAll(async () => {
+  await etcd?.stop();
+});
+
+describeExchangeConformance('etcd', async (space) => {
+  if (!etcd) throw new Error('etcd did not start');
+  return new EtcdExchange({ endpoints: [etcd.endpoint], prefix: `/wg-test/${space}/`, leaseTtlSeconds: 10 });
+});
