@@ -69,10 +69,13 @@ export class PortExhaustedError extends WgGatewayError {
 
 /** Persisted state cannot be decoded. */
 export class StateError extends WgGatewayError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super('STATE_INVALID', `[core] ${message}`, {
-      hint: 'restore the previous state file (kept beside it) or move the file away to start over',
-      ...options,
+  /** @param options.prefix who raised it, e.g. `[runtime] [file-state]` (default `[core]`). */
+  constructor(message: string, options: { cause?: unknown; prefix?: string; hint?: string } = {}) {
+    super('STATE_INVALID', `${options.prefix ?? '[core]'} ${message}`, {
+      hint:
+        options.hint ??
+        'restore the previous state file (kept beside it) or move the file away to start over',
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
     });
   }
 }

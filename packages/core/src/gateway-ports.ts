@@ -40,6 +40,8 @@ export interface Exchange {
    * its group entry. Peerings absent from it are withdrawn.
    */
   publish(self: UnitAddress, publication: Publication): Promise<void>;
+  /** Remove everything `self` published, at once (a unit leaving for good). Optional. */
+  withdraw?(self: UnitAddress): Promise<void>;
   /** Call `onChange` (possibly more than once per change) when data visible to `self` changes. Returns a stop function. */
   watch(self: UnitAddress, peerings: readonly string[], onChange: () => void): () => void;
   close(): Promise<void>;

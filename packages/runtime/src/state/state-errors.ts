@@ -42,9 +42,10 @@ export class CorruptStateError extends StateError {
 
   constructor(path: string, cause: unknown) {
     const why = cause instanceof Error ? cause.message.replace(/^\[core\] /, '') : String(cause);
-    super(`state file ${path} is corrupt: ${why}`, { cause });
-    // StateError prefixes "[core]"; this one is raised by runtime.
-    this.message = `[runtime] [file-state] state file ${path} is corrupt: ${why}; it is left untouched (restore ${path}.prev, or call reset() to move it aside)`;
+    super(
+      `state file ${path} is corrupt: ${why}; it is left untouched (restore ${path}.prev, or call reset() to move it aside)`,
+      { cause, prefix: '[runtime] [file-state]' },
+    );
     this.path = path;
   }
 }
