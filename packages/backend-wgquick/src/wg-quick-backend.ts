@@ -1,0 +1,223 @@
+/**
+ * The wg-quick backend: one `<dir>/<iface>.conf` per link brought up with
+ * `wg-quick up`, live changes with `wg syncconf` and `ip`, observe with three
+ * commands whatever the number of interfaces.
+ * @module
+ */
+import type {
+  ApplyReport,
+  BackendCapabilities,
+  ChangeResult,
+  CreateChange,
+  DeleteChange,
+  FactsQuery,
+  HostFacts,
+  InterfaceChange,
+  ObservedInterface,
+  UpdateChange,
+  WireGuardBackend,
+} from '@wg-gateway/core';
+import { canonicalCidr, isManaged } from '@wg-gateway/core';
+import { type CommandOptions, type CommandRunner, ExecFileRunner } from './command-runner.js';
+import { type LinkConfig, parseConf, peerSetArgs, renderQuickConf, renderSyncConf } from './conf-file.js';
+import { ConfStore } from './conf-store.js';
+import { commandError, WgQuickError } from './errors.js';
+import { gatherFacts } from './host-facts.js';
+import { configAfterUpdate, configOfCreate, wireguardStep } from './link-update.js';
+import { addressesOf, joinObserved, parseIpAddrs, parseIpLinks, parseWgDump } from './observe-parsers.js';
+
+/** Options of {@link WgQuickBackend}. */
+export interface WgQuickBackendOptions {
+  /** Where link files live; created 0700. Default `/etc/wireguard`. */
+  readonly configDir?: string;
+  /** Userspace implementation for wg-quick (`WG_QUICK_USERSPACE_IMPLEMENTATION`), e.g. `wireguard-go`. */
+  readonly userspace?: string;
+  /** Runs the commands; inject one to count them or fake faults. */
+  readonly runner?: CommandRunner;
+}
+
+/** A change's context: commands counted, secrets to scrub. */
+interface Step {
+  operations: number;
+  readonly secrets: string[];
+}
+
+/** WireGuard through `wg-quick`, `wg` and `ip` (kernel or userspace). */
+export class WgQuickBackend implements WireGuardBackend {
+  readonly name = 'wgquick';
+  readonly capabilities: BackendCapabilities;
+  readonly #runner: CommandRunner;
+  readonly #store: ConfStore;
+  readonly #env: CommandOptions;
+
+  constructor(options: WgQuickBackendOptions = {}) {
+    this.#runner = options.runner ?? new ExecFileRunner();
+    this.#store = new ConfStore(options.configDir ?? '/etc/wireguard');
+    this.#env = options.userspace ? { env: { WG_QUICK_USERSPACE_IMPLEMENTATION: options.userspace } } : {};
+    this.capabilities = {
+      kernel: options.userspace === undefined,
+      userspace: options.userspace !== undefined,
+      livePeerUpdate: true,
+      facts: true,
+    };
+  }
+
+  /** Equivalent to: `wg show all dump` + `ip -j link` + `ip -j addr`, filtered to managed links. */
+  async observe(): Promise<readonly ObservedInterface[]> {
+    try {
+      const [dump, links, addrs] = await Promise.all([
+        this.#runner.run(['wg', 'show', 'all', 'dump']),
+        this.#runner.run(['ip', '-j', 'link']),
+        this.#runner.run(['ip', '-j', 'addr']),
+      ]);
+      return joinObserved(parseWgDump(dump.stdout), parseIpLinks(links.stdout), parseIpAddrs(addrs.stdout));
+    } catch (e) {
+      // Never quote the dump: it holds private keys.
+      throw commandError(e, [], 'is wireguard-tools installed and are we root?');
+    }
+  }
+
+  async apply(changes: readonly InterfaceChange[]): Promise<ApplyReport> {
+    const results: ChangeResult[] = [];
+    for (const change of changes) {
+      const step: Step = { operations: 0, secrets: [] };
+      try {
+        if (change.action === 'create') await this.#create(change, step);
+        else if (change.action === 'update') await this.#update(change, step);
+        else await this.#delete(change, step);
+        results.push({ name: change.name, action: change.action, ok: true, operations: step.operations });
+      } catch (e) {
+        const error = commandError(e, step.secrets);
+        results.push({
+          name: change.name,
+          action: change.action,
+          ok: false,
+          error,
+          operations: step.operations,
+        });
+      }
+    }
+    return { results, operations: results.reduce((n, r) => n + r.operations, 0) };
+  }
+
+  async #run(step: Step, argv: readonly string[], env = false): Promise<string> {
+    step.operations += 1;
+    return (await this.#runner.run(argv, env ? this.#env : {})).stdout;
+  }
+
+  /** Write the file, then `wg-quick up FILE` (its PostUp sets the alias). */
+  async #create(c: CreateChange, step: Step): Promise<void> {
+    step.secrets.push(c.privateKey);
+    if ((await this.#store.read(c.name)) === null) throw notOurs(this.#store.pathOf(c.name));
+    await this.#store.write(c.name, renderQuickConf(configOfCreate(c)));
+    try {
+      await this.#run(step, ['wg-quick', 'up', this.#store.pathOf(c.name)], true);
+    } catch (e) {
+      // wg-quick removed the half-made interface; drop the file so a retry starts clean.
+      await this.#store.remove(c.name);
+      throw e;
+    }
+  }
+
+  /**
+   * Key, port or another peer: `wg syncconf IF TMPFILE`; fields of the same
+   * peer: `wg set IF peer ...` (no flap, no socket rebind); MTU: `ip link set
+   * dev IF mtu N`; addresses: `ip addr replace`/`del`; up: `ip link set dev IF
+   * up`. Nothing runs when nothing changes.
+   */
+  async #update(u: UpdateChange, step: Step): Promise<void> {
+    const old = await this.#load(u.name);
+    step.secrets.push(old.privateKey, ...(u.privateKey ? [u.privateKey] : []));
+    const next = configAfterUpdate(old, u);
+    const wg = wireguardStep(old, u);
+    if (wg === 'sync')
+      await this.#store.withTempFile(u.name, renderSyncConf(next), (path) =>
+        this.#run(step, ['wg', 'syncconf', u.name, path]),
+      );
+    else if (wg === 'set' && next.peer && u.peer) {
+      const fields = {
+        endpoint: u.peer.endpoint !== undefined,
+        persistentKeepalive: u.peer.persistentKeepalive !== undefined,
+        allowedIps: u.peer.allowedIps !== undefined,
+      };
+      await this.#run(step, ['wg', 'set', u.name, ...peerSetArgs(next.peer, fields)]);
+    }
+    if (u.mtu !== undefined)
+      await this.#run(step, ['ip', 'link', 'set', 'dev', u.name, 'mtu', String(u.mtu)]);
+    if (u.addresses !== undefined) await this.#setAddresses(u.name, u.addresses, step);
+    if (u.up) await this.#run(step, ['ip', 'link', 'set', 'dev', u.name, 'up']);
+    if (step.operations > 0) await this.#store.write(u.name, renderQuickConf(next));
+  }
+
+  async #setAddresses(name: string, want: readonly string[], step: Step): Promise<void> {
+    const have = addressesOf(
+      parseIpAddrs(await this.#run(step, ['ip', '-j', 'addr', 'show', 'dev', name]))[0],
+    );
+    const keep = new Set(want.map(canonicalCidr));
+    for (const a of want) await this.#run(step, ['ip', 'addr', 'replace', a, 'dev', name]);
+    for (const a of have) if (!keep.has(a)) await this.#run(step, ['ip', 'addr', 'del', a, 'dev', name]);
+  }
+
+  /** `wg-quick down FILE` and remove it; without a file, `ip link del dev IF` if the link is ours. */
+  async #delete(d: DeleteChange, step: Step): Promise<void> {
+    const text = await this.#store.read(d.name);
+    if (text === null) throw notOurs(this.#store.pathOf(d.name));
+    if (text !== undefined) {
+      step.secrets.push(parseConf(d.name, text).privateKey);
+      try {
+        await this.#run(step, ['wg-quick', 'down', this.#store.pathOf(d.name)], true);
+      } catch (e) {
+        // wg-quick refuses when the WireGuard side is gone (a dead daemon): drop the link itself.
+        if (!(await this.#ownLink(d.name, step))) throw e;
+        await this.#run(step, ['ip', 'link', 'del', 'dev', d.name]);
+      }
+      await this.#store.remove(d.name);
+      return;
+    }
+    if (!(await this.#ownLink(d.name, step)))
+      throw new WgQuickError('BACKEND_NOT_OURS', `${d.name} has no gateway alias: not deleting it`, {
+        hint: 'only interfaces wg-gateway created are deleted',
+      });
+    await this.#run(step, ['ip', 'link', 'del', 'dev', d.name]);
+  }
+
+  async #ownLink(name: string, step: Step): Promise<boolean> {
+    try {
+      const link = parseIpLinks(await this.#run(step, ['ip', '-j', 'link', 'show', 'dev', name]))[0];
+      return link !== undefined && isManaged(link.ifname, link.ifalias);
+    } catch {
+      return false;
+    }
+  }
+
+  async #load(name: string): Promise<LinkConfig> {
+    const text = await this.#store.read(name);
+    if (text === null) throw notOurs(this.#store.pathOf(name));
+    if (text === undefined)
+      throw new WgQuickError(
+        'BACKEND_CONFIG_MISSING',
+        `${this.#store.pathOf(name)} is missing: cannot update ${name}`,
+        {
+          hint: `delete the interface (ip link del dev ${name}); the next apply recreates it`,
+        },
+      );
+    return parseConf(name, text);
+  }
+
+  /** Equivalent to: `ip -j addr`, `ip -j link`, `ip -j route get ADDR` per address. */
+  async facts(query: FactsQuery): Promise<HostFacts> {
+    try {
+      return await gatherFacts(this.#runner, query);
+    } catch (e) {
+      throw commandError(e, []);
+    }
+  }
+
+  /** Nothing to release: every command is a child process that has exited. */
+  async close(): Promise<void> {}
+}
+
+const notOurs = (path: string): WgQuickError =>
+  new WgQuickError('BACKEND_NOT_OURS', `${path} exists and was not written by wg-gateway: leaving it alone`, {
+    hint: 'move that file away, or give the gateway a port range that does not clash with your own interfaces',
+  });

@@ -1,0 +1,227 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CreateChange, NodeKeySource, WgGatewayError } from '@wg-gateway/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CommandFailure,
+  type CommandOptions,
+  type CommandOutput,
+  type CommandRunner,
+  scrub,
+  WgQuickBackend,
+} from '../src/index.js';
+
+/** A fake runner: records every command, answers from a script, fails on demand. */
+class FakeCommandRunner implements CommandRunner {
+  readonly calls: { argv: string[]; env?: Readonly<Record<string, string>> }[] = [];
+  constructor(
+    readonly answer: (argv: readonly string[]) => CommandOutput | Error = () => ({ stdout: '', stderr: '' }),
+  ) {}
+  async run(argv: readonly string[], options: CommandOptions = {}): Promise<CommandOutput> {
+    this.calls.push({ argv: [...argv], ...(options.env ? { env: options.env } : {}) });
+    const a = this.answer(argv);
+    if (a instanceof Error) throw a;
+    return a;
+  }
+}
+
+const keys = new NodeKeySource();
+const dirs: string[] = [];
+const tempDir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'wq-unit-'));
+  dirs.push(d);
+  return join(d, 'conf');
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const createOf = (port: number, privateKey = keys.generate().privateKey): CreateChange => ({
+  action: 'create',
+  name: `wg${port}`,
+  privateKey,
+  publicKey: keys.publicKeyOf(privateKey),
+  listenPort: port,
+  mtu: 1420,
+  addresses: ['169.254.0.1/24', 'fe80::1/64'],
+  peer: {
+    publicKey: keys.generate().publicKey,
+    endpoint: '198.51.100.2:50002',
+    persistentKeepalive: 5,
+    allowedIps: ['fe80::/64'],
+  },
+});
+
+describe('WgQuickBackend with a fake runner', () => {
+  it('runs nothing for an empty plan or an empty update', async () => {
+    const runner = new FakeCommandRunner();
+    const b = new WgQuickBackend({ configDir: tempDir(), runner });
+    expect(await b.apply([])).toEqual({ results: [], operations: 0 });
+    await b.apply([createOf(50001)]);
+    runner.calls.length = 0;
+    const r = await b.apply([{ action: 'update', name: 'wg50001' }]);
+    expect(r).toEqual({
+      results: [{ name: 'wg50001', action: 'update', ok: true, operations: 0 }],
+      operations: 0,
+    });
+    expect(runner.calls).toEqual([]);
+  });
+
+  it('creates with one wg-quick up on a 0600 file in a 0700 directory', async () => {
+    const runner = new FakeCommandRunner();
+    const dir = tempDir();
+    const b = new WgQuickBackend({ configDir: dir, runner, userspace: 'wireguard-go' });
+    const r = await b.apply([createOf(50001)]);
+    expect(r.operations).toBe(1);
+    expect(runner.calls).toEqual([
+      {
+        argv: ['wg-quick', 'up', join(dir, 'wg50001.conf')],
+        env: { WG_QUICK_USERSPACE_IMPLEMENTATION: 'wireguard-go' },
+      },
+    ]);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'wg50001.conf')).mode & 0o777).toBe(0o600);
+  });
+
+  it('changes an endpoint with one wg set, and MTU with one ip link set', async () => {
+    const runner = new FakeCommandRunner();
+    const dir = tempDir();
+    const b = new WgQuickBackend({ configDir: dir, runner });
+    const c = createOf(50001);
+    await b.apply([c]);
+    runner.calls.length = 0;
+    const r = await b.apply([
+      {
+        action: 'update',
+        name: 'wg50001',
+        peer: { publicKey: c.peer.publicKey, endpoint: '198.51.100.3:50002' },
+      },
+      { action: 'update', name: 'wg50001', mtu: 1380 },
+    ]);
+    expect(r.operations).toBe(2);
+    expect(runner.calls.map((x) => x.argv)).toEqual([
+      ['wg', 'set', 'wg50001', 'peer', c.peer.publicKey, 'endpoint', '198.51.100.3:50002'],
+      ['ip', 'link', 'set', 'dev', 'wg50001', 'mtu', '1380'],
+    ]);
+    const file = readFileSync(join(dir, 'wg50001.conf'), 'utf8');
+    expect(file).toContain('Endpoint = 198.51.100.3:50002');
+    expect(file).toContain('MTU = 1380');
+  });
+
+  it('sets addresses with ip addr replace and removes the ones not wanted', async () => {
+    const current = [
+      {
+        ifindex: 5,
+        ifname: 'wg50001',
+        mtu: 1420,
+        addr_info: [
+          { family: 'inet', local: '169.254.0.1', prefixlen: 24 },
+          { family: 'inet6', local: 'fe80::1', prefixlen: 64 },
+        ],
+      },
+    ];
+    const runner = new FakeCommandRunner((argv) => ({
+      stdout: argv[2] === 'addr' ? JSON.stringify(current) : '',
+      stderr: '',
+    }));
+    const dir = tempDir();
+    const b = new WgQuickBackend({ configDir: dir, runner });
+    await b.apply([createOf(50001)]);
+    runner.calls.length = 0;
+    const r = await b.apply([
+      { action: 'update', name: 'wg50001', addresses: ['169.254.0.2/24', 'fe80::2/64'] },
+    ]);
+    expect(r.results[0]).toMatchObject({ ok: true, operations: 5 });
+    expect(runner.calls.map((x) => x.argv.join(' '))).toEqual([
+      'ip -j addr show dev wg50001',
+      'ip addr replace 169.254.0.2/24 dev wg50001',
+      'ip addr replace fe80::2/64 dev wg50001',
+      'ip addr del 169.254.0.1/24 dev wg50001',
+      'ip addr del fe80::1/64 dev wg50001',
+    ]);
+    expect(readFileSync(join(dir, 'wg50001.conf'), 'utf8')).toContain(
+      'PostUp = ip -6 address add fe80::2/64 dev %i',
+    );
+  });
+
+  it('rotates a key with wg syncconf on a 0600 temporary file that is removed after', async () => {
+    const seen: number[] = [];
+    const runner = new FakeCommandRunner((argv) => {
+      if (argv[1] === 'syncconf') seen.push(statSync(argv[3] as string).mode & 0o777);
+      return { stdout: '', stderr: '' };
+    });
+    const b = new WgQuickBackend({ configDir: tempDir(), runner });
+    await b.apply([createOf(50001)]);
+    const k = keys.generate();
+    const r = await b.apply([
+      { action: 'update', name: 'wg50001', privateKey: k.privateKey, publicKey: k.publicKey },
+    ]);
+    expect(r.results[0]).toMatchObject({ ok: true, operations: 1 });
+    expect(seen).toEqual([0o600]);
+    const tmp = runner.calls.at(-1)?.argv[3] as string;
+    expect(() => statSync(tmp)).toThrow();
+  });
+
+  it('reports a failing change without its private key, removes its file, and applies the next', async () => {
+    const bad = createOf(50001);
+    const runner = new FakeCommandRunner((argv) =>
+      argv[2]?.endsWith('wg50001.conf')
+        ? new CommandFailure(argv, `Line unrecognized: \`PrivateKey=${bad.privateKey}'\n`, 1, new Error('x'))
+        : { stdout: '', stderr: '' },
+    );
+    const dir = tempDir();
+    const b = new WgQuickBackend({ configDir: dir, runner });
+    const r = await b.apply([bad, createOf(50003)]);
+    expect(r.results.map((x) => x.ok)).toEqual([false, true]);
+    const e = r.results[0]?.error;
+    expect(e).toBeInstanceOf(WgGatewayError);
+    expect(e?.message).toContain('[backend-wgquick] [wgquick] command failed (exit 1): wg-quick up');
+    expect(e?.message).toContain('(private key)');
+    expect(`${e?.message} ${String((e?.cause as Error | undefined)?.message)}`).not.toContain(bad.privateKey);
+    expect(() => statSync(join(dir, 'wg50001.conf'))).toThrow();
+    expect(r.operations).toBe(2);
+  });
+
+  it('never overwrites or deletes a file it did not write', async () => {
+    const runner = new FakeCommandRunner(() => ({ stdout: '[]', stderr: '' }));
+    const dir = tempDir();
+    const b = new WgQuickBackend({ configDir: dir, runner });
+    await b.apply([createOf(50001)]);
+    writeFileSync(join(dir, 'wg50003.conf'), '[Interface]\nPrivateKey = mine\n');
+    runner.calls.length = 0;
+    const r = await b.apply([
+      createOf(50003),
+      { action: 'delete', name: 'wg50003' },
+      { action: 'delete', name: 'wg50005' },
+    ]);
+    expect(r.results.map((x) => [x.ok, x.error?.code])).toEqual([
+      [false, 'BACKEND_NOT_OURS'],
+      [false, 'BACKEND_NOT_OURS'],
+      [false, 'BACKEND_NOT_OURS'],
+    ]);
+    expect(readFileSync(join(dir, 'wg50003.conf'), 'utf8')).toContain('PrivateKey = mine');
+    // Only the ownership probe of the file-less wg50005 ran.
+    expect(runner.calls.map((x) => x.argv)).toEqual([['ip', '-j', 'link', 'show', 'dev', 'wg50005']]);
+  });
+
+  it('observes with three commands whatever the number of interfaces', async () => {
+    const runner = new FakeCommandRunner((argv) => ({ stdout: argv[0] === 'ip' ? '[]' : '', stderr: '' }));
+    const b = new WgQuickBackend({ runner });
+    expect(await b.observe()).toEqual([]);
+    expect(runner.calls.map((x) => x.argv.join(' ')).sort()).toEqual([
+      'ip -j addr',
+      'ip -j link',
+      'wg show all dump',
+    ]);
+  });
+});
+
+describe('scrub', () => {
+  it('hides given private keys and other key-shaped text', () => {
+    const k = keys.generate();
+    const other = keys.generate().publicKey;
+    expect(scrub(`a ${k.privateKey} b ${other}`, [k.privateKey])).toBe('a (private key) b (key)');
+    expect(scrub(`b ${other}`, [], [other])).toBe(`b ${other}`);
+  });
+});
