@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   bird2 keepalived wireguard-tools wireguard-go iproute2 iputils-ping util-linux procps
   etcd-server openssl ca-certificates
+  qemu-system-x86 busybox-static linux-image-cloud-amd64 cpio kmod zstd
 )
 
 if [ "$(id -u)" -ne 0 ]; then
