@@ -54,7 +54,10 @@ function setup(links) {
     remoteUnits.map((u) => {
       const entries = r1.state.links
         .filter((l) => l.peerUnit === u.id)
-        .map((l) => `${l.peerPublicKey}:${l.publicKey}:${(port += 2)}`);
+        .map((l) => {
+          port += 2;
+          return `${l.peerPublicKey}:${l.publicKey}:${port}`;
+        });
       return [u.id, wire(u, entries)];
     }),
   );
