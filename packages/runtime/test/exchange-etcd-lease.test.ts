@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type EtcdProcess, startEtcd } from '@wg-gateway/testkit';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdExchange } from '../src/exchange/etcd-exchange.js';
-import { type EtcdProcess, startEtcd } from './support/etcd.js';
 
 const SRC = resolve(import.meta.dirname, '../src/exchange/etcd-exchange.ts');
 const REPO = resolve(import.meta.dirname, '../../..');

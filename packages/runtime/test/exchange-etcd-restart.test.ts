@@ -1,7 +1,8 @@
 /** EtcdExchange across an etcd crash and restart (same data dir and ports). */
+
+import { type EtcdProcess, startEtcd } from '@wg-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdExchange } from '../src/exchange/etcd-exchange.js';
-import { type EtcdProcess, startEtcd } from './support/etcd.js';
 
 let etcd: EtcdProcess;
 const exchanges: EtcdExchange[] = [];

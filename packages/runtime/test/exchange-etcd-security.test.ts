@@ -6,11 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type EtcdProcess, startEtcd } from '@wg-gateway/testkit';
 import { Etcd3, Range } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdExchange } from '../src/exchange/etcd-exchange.js';
 import { ExchangeError } from '../src/exchange/exchange-error.js';
-import { type EtcdProcess, startEtcd } from './support/etcd.js';
 
 const A = { group: 'site-a', unit: 'site-a/0' };
 const B = { group: 'site-b', unit: 'site-b/0' };

@@ -1,7 +1,7 @@
+import { type EtcdProcess, startEtcd } from '@wg-gateway/testkit';
 import { afterAll, beforeAll } from 'vitest';
 import { EtcdExchange } from '../src/exchange/etcd-exchange.js';
 import { describeExchangeConformance } from './exchange-conformance.js';
-import { type EtcdProcess, startEtcd } from './support/etcd.js';
 
 let etcd: EtcdProcess | undefined;
 beforeAll(async () => {

@@ -7,6 +7,7 @@
 export * from './backend-conformance.js';
 export * from './backend-wire.js';
 export * from './conformance-fixtures.js';
+export * from './etcd.js';
 export * from './netns.js';
 export * from './reference-style-backend.js';
 export * from './remote-backend.js';

@@ -1,0 +1,37 @@
+/**
+ * `wg-gateway apply`: one reconcile, and a summary of what changed.
+ * @module
+ */
+import type { Command } from 'commander';
+import { bindAction, EXIT, examples, out } from '../command-kit.js';
+import { loadSettings } from '../global-options.js';
+import { reportJson, reportText } from '../output/changes.js';
+import { printJson } from '../output/json.js';
+import { preflight } from '../preflight.js';
+import { createWiring } from '../wiring.js';
+
+/** Register `apply`. */
+export function registerApply(program: Command, exit: { code: number }): void {
+  const cmd = program
+    .command('apply')
+    .description('reconcile once: keys, links, peer data, WireGuard interfaces, BIRD and Keepalived')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 applied, 1 a stage failed (the report names it) or an error.
+${examples('sudo wg-gateway apply', 'sudo wg-gateway --exchange dir:/srv/wg-exchange apply --json')}`,
+    );
+  bindAction(cmd, exit, async (globals) => {
+    const settings = await loadSettings(globals);
+    preflight(settings, 'apply', 'apply');
+    const wiring = await createWiring(settings);
+    try {
+      const report = await wiring.gateway.reconcile();
+      if (globals.json) printJson(reportJson(report));
+      else out(reportText(report));
+      return report.ok ? EXIT.ok : EXIT.error;
+    } finally {
+      await wiring.close();
+    }
+  });
+}

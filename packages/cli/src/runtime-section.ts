@@ -1,0 +1,178 @@
+/**
+ * The config file's optional `runtime:` section: how this unit runs (which
+ * WireGuard backend, where peer data is exchanged, how BIRD and Keepalived
+ * are driven, metrics, timers). The CLI validates it itself and strips it
+ * before the rest goes to core's `parseGroupConfig`.
+ * @module
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Where units publish and read peer data. */
+export type ExchangeSpec =
+  | { readonly kind: 'dir'; readonly path: string }
+  | { readonly kind: 'etcd'; readonly endpoints: readonly string[] };
+
+/** How a daemon is driven: our own process (lab, CI) or the host's systemd unit. */
+export type DaemonMode = 'process' | 'systemd';
+
+/** The validated `runtime:` section, defaults filled in. */
+export interface RuntimeSettings {
+  readonly backend: 'wgquick' | 'netlink';
+  /** Userspace WireGuard program (`wireguard-go`); undefined = kernel WireGuard. */
+  readonly userspace: string | undefined;
+  readonly exchange: ExchangeSpec;
+  readonly etcd: {
+    readonly prefix: string | undefined;
+    readonly leaseTtlSeconds: number | undefined;
+    readonly ca: string | undefined;
+    readonly cert: string | undefined;
+    readonly key: string | undefined;
+    readonly username: string | undefined;
+    readonly passwordFile: string | undefined;
+  };
+  /** `HOST:PORT` of the metrics endpoint; undefined = off. */
+  readonly metrics: { readonly host: string; readonly port: number } | undefined;
+  readonly bird: { readonly mode: DaemonMode; readonly socket: string; readonly pidFile: string | undefined };
+  readonly keepalived: { readonly mode: DaemonMode; readonly runDir: string };
+  /** Directory of WireGuard UAPI sockets (netlink backend, userspace). */
+  readonly uapiDir: string | undefined;
+  readonly intervalSeconds: number;
+  readonly debounceMs: number;
+}
+
+/** Default exchange: a local directory (the embedded default). */
+export const DEFAULT_EXCHANGE = 'dir:/var/lib/wg-gateway/exchange';
+/** Default metrics endpoint. */
+export const DEFAULT_METRICS = '127.0.0.1:9586';
+
+/**
+ * Parse `dir:PATH` or `etcd:URL[,URL]`; relative paths resolve against `base`.
+ * Returns an error text naming what is allowed.
+ */
+export function parseExchangeSpec(text: string, base = process.cwd()): ExchangeSpec | string {
+  if (text.startsWith('dir:') && text.length > 4) {
+    const path = text.slice(4);
+    return { kind: 'dir', path: isAbsolute(path) ? path : resolve(base, path) };
+  }
+  if (text.startsWith('etcd:')) {
+    const endpoints = text
+      .slice(5)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const bad = endpoints.find((u) => !/^https?:\/\/[^/\s]+(:\d+)?\/?$/.test(u));
+    if (endpoints.length > 0 && bad === undefined) return { kind: 'etcd', endpoints };
+    return `etcd endpoints must be http(s)://HOST:PORT, comma-separated${bad ? ` (bad: ${bad})` : ''}`;
+  }
+  return 'must be dir:PATH or etcd:URL[,URL...]';
+}
+
+/** Parse `HOST:PORT` (IPv6 in brackets) or `off`. */
+export function parseListen(text: string): { host: string; port: number } | undefined | string {
+  if (text === 'off') return undefined;
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) return 'must be HOST:PORT (e.g. 127.0.0.1:9586, [::1]:9586) or "off"';
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
+const path = z.string().min(1, 'must be a non-empty path');
+const mode = z.enum(['process', 'systemd']);
+
+/** Schema of the `runtime:` section (strict: unknown keys are refused). */
+export const runtimeSectionSchema = z
+  .object({
+    backend: z.enum(['wgquick', 'netlink']).default('wgquick'),
+    userspace: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9._/+-]+$/,
+        'a program name or path (e.g. wireguard-go), or "none" for kernel WireGuard',
+      )
+      .default('none'),
+    exchange: z.string().default(DEFAULT_EXCHANGE),
+    etcd: z
+      .object({
+        prefix: z
+          .string()
+          .regex(/^\/.*\/$/, 'must start and end with "/", e.g. /wg-gateway/')
+          .optional(),
+        'lease-ttl': z.number().int().min(5, 'must be at least 5 (seconds)').optional(),
+        ca: path.optional(),
+        cert: path.optional(),
+        key: path.optional(),
+        username: z.string().optional(),
+        'password-file': path.optional(),
+      })
+      .strict()
+      .default({}),
+    metrics: z.string().default(DEFAULT_METRICS),
+    bird: z
+      .object({
+        mode: mode.default('systemd'),
+        socket: path.default('/run/bird/bird.ctl'),
+        'pid-file': path.optional(),
+      })
+      .strict()
+      .default({ mode: 'systemd', socket: '/run/bird/bird.ctl' }),
+    keepalived: z
+      .object({ mode: mode.default('systemd'), 'run-dir': path.default('/run/wg-gateway/keepalived') })
+      .strict()
+      .default({ mode: 'systemd', 'run-dir': '/run/wg-gateway/keepalived' }),
+    'uapi-dir': path.optional(),
+    'interval-seconds': z.number().int().min(1, 'must be at least 1 (seconds)').default(60),
+    'debounce-ms': z.number().int().min(0).max(60_000).default(500),
+  })
+  .strict();
+
+/** One issue of the runtime section, in core's ValidationIssue shape. */
+export interface RuntimeIssue {
+  readonly path: string;
+  readonly value: unknown;
+  readonly message: string;
+}
+
+/**
+ * Validate the `runtime:` section (undefined = all defaults). Relative paths
+ * in `exchange` resolve against `base` (the config file's directory).
+ */
+export function parseRuntimeSection(raw: unknown, base: string): RuntimeSettings | RuntimeIssue[] {
+  const parsed = runtimeSectionSchema.safeParse(raw ?? {}, { reportInput: true });
+  if (!parsed.success) {
+    return parsed.error.issues.map((i) => ({
+      path: ['runtime', ...i.path.map(String)].join('.'),
+      value: 'input' in i ? i.input : undefined,
+      message: i.message,
+    }));
+  }
+  const r = parsed.data;
+  const issues: RuntimeIssue[] = [];
+  const exchange = parseExchangeSpec(r.exchange, base);
+  if (typeof exchange === 'string')
+    issues.push({ path: 'runtime.exchange', value: r.exchange, message: exchange });
+  const metrics = parseListen(r.metrics);
+  if (typeof metrics === 'string')
+    issues.push({ path: 'runtime.metrics', value: r.metrics, message: metrics });
+  if (issues.length > 0 || typeof exchange === 'string' || typeof metrics === 'string') return issues;
+  return {
+    backend: r.backend,
+    userspace: r.userspace === 'none' ? undefined : r.userspace,
+    exchange,
+    etcd: {
+      prefix: r.etcd.prefix,
+      leaseTtlSeconds: r.etcd['lease-ttl'],
+      ca: r.etcd.ca,
+      cert: r.etcd.cert,
+      key: r.etcd.key,
+      username: r.etcd.username,
+      passwordFile: r.etcd['password-file'],
+    },
+    metrics,
+    bird: { mode: r.bird.mode, socket: r.bird.socket, pidFile: r.bird['pid-file'] },
+    keepalived: { mode: r.keepalived.mode, runDir: r.keepalived['run-dir'] },
+    uapiDir: r['uapi-dir'],
+    intervalSeconds: r['interval-seconds'],
+    debounceMs: r['debounce-ms'],
+  };
+}
