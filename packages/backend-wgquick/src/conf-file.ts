@@ -1,10 +1,9 @@
 /**
- * The `<dir>/<iface>.conf` files: a small model of one link, its wg-quick
- * rendering, the `wg syncconf` fragment for live changes, and a parser of
- * both formats (what we wrote, or `wg showconf`).
+ * The `<dir>/<iface>.conf` files: a small model of one link, the `wg set`
+ * arguments for live peer changes, and a parser of what we wrote (or of
+ * `wg showconf`).
  * @module
  */
-import { MANAGED_ALIAS } from '@wg-gateway/core';
 
 /** The single peer of a link file. */
 export interface LinkPeer {
@@ -25,62 +24,16 @@ export interface LinkConfig {
   readonly peer?: LinkPeer;
 }
 
-/** First line of every file this backend writes; a file without it is not ours. */
-export const MANAGED_MARKER = '# Managed by wg-gateway: changes made here are overwritten.';
-
-const isLinkLocal6 = (a: string): boolean => /^fe[89ab][0-9a-f]:/i.test(a);
-
-function peerLines(p: LinkPeer): string[] {
-  return [
-    '[Peer]',
-    `PublicKey = ${p.publicKey}`,
-    ...(p.endpoint === undefined ? [] : [`Endpoint = ${p.endpoint}`]),
-    `PersistentKeepalive = ${p.persistentKeepalive > 0 ? p.persistentKeepalive : 'off'}`,
-    ...(p.allowedIps.length > 0 ? [`AllowedIPs = ${p.allowedIps.join(', ')}`] : []),
-  ];
-}
-
 /**
- * A wg-quick file. `Table = off`: OSPF owns routing. The PostUp lines set the
- * ownership alias and drop the link-local address the kernel generates on
- * link up (then re-add ours), so the interface holds exactly its addresses.
+ * The files themselves are rendered by core: `renderWgQuickConfig` (the
+ * wg-quick file, whose PostUp lines set the ownership alias and keep only
+ * our link-local address) and `renderWgConfig` (the `wg syncconf` file, with
+ * key and port: syncconf sets every interface field, so a file without them
+ * would clear them; and setting the port, even to the same value, makes
+ * wireguard-go rebind its socket — hence syncconf only for key, port or peer
+ * replacement, and `wg set` ({@link peerSetArgs}) for fields of the same peer).
+ * Every file starts with core's `GENERATED_HEADER`; a file without it is not ours.
  */
-export function renderQuickConf(c: LinkConfig): string {
-  const v6ll = c.addresses.filter(isLinkLocal6);
-  const lines = [
-    MANAGED_MARKER,
-    '[Interface]',
-    `PrivateKey = ${c.privateKey}`,
-    `ListenPort = ${c.listenPort}`,
-    ...(c.addresses.length > 0 ? [`Address = ${c.addresses.join(', ')}`] : []),
-    `MTU = ${c.mtu}`,
-    'Table = off',
-    `PostUp = ip link set dev %i alias ${MANAGED_ALIAS}`,
-    'PostUp = ip link set dev %i addrgenmode none',
-    'PostUp = ip -6 address flush dev %i scope link',
-    ...v6ll.map((a) => `PostUp = ip -6 address add ${a} dev %i`),
-    '',
-    ...(c.peer ? [...peerLines(c.peer), ''] : []),
-  ];
-  return lines.join('\n');
-}
-
-/**
- * The `wg syncconf` file: the whole WireGuard side (key, port, the peer).
- * syncconf sets every interface field, so a file without the private key or
- * port would clear them; and setting the port, even to the same value, makes
- * wireguard-go rebind its socket. Hence syncconf only for key, port or peer
- * replacement; same-peer changes go through `wg set` ({@link peerSetArgs}).
- */
-export function renderSyncConf(c: LinkConfig): string {
-  return [
-    '[Interface]',
-    `PrivateKey = ${c.privateKey}`,
-    `ListenPort = ${c.listenPort}`,
-    '',
-    ...(c.peer ? [...peerLines(c.peer), ''] : []),
-  ].join('\n');
-}
 
 /**
  * `wg set` arguments that change the fields of an existing peer present in
@@ -108,7 +61,7 @@ const list = (v: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-/** Parse a file written by {@link renderQuickConf} (or `wg showconf` output). */
+/** Parse a file rendered by core's `renderWgQuickConfig` (or `wg showconf` output). */
 export function parseConf(name: string, text: string): LinkConfig {
   let privateKey = '';
   let listenPort = 0;

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANAGED_MARKER } from './conf-file.js';
+import { GENERATED_HEADER } from '@wg-gateway/core';
 
 /** Files of one config directory (default `/etc/wireguard`). */
 export class ConfStore {
@@ -35,7 +35,7 @@ export class ConfStore {
   async read(name: string): Promise<string | undefined | null> {
     try {
       const text = await readFile(this.pathOf(name), 'utf8');
-      return text.startsWith(MANAGED_MARKER) ? text : null;
+      return text.startsWith(GENERATED_HEADER) ? text : null;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;

@@ -17,9 +17,9 @@ import type {
   UpdateChange,
   WireGuardBackend,
 } from '@wg-gateway/core';
-import { canonicalCidr, isManaged } from '@wg-gateway/core';
+import { canonicalCidr, isManaged, renderWgConfig, renderWgQuickConfig } from '@wg-gateway/core';
 import { type CommandOptions, type CommandRunner, ExecFileRunner } from './command-runner.js';
-import { type LinkConfig, parseConf, peerSetArgs, renderQuickConf, renderSyncConf } from './conf-file.js';
+import { type LinkConfig, parseConf, peerSetArgs } from './conf-file.js';
 import { ConfStore } from './conf-store.js';
 import { commandError, WgQuickError } from './errors.js';
 import { gatherFacts } from './host-facts.js';
@@ -109,7 +109,7 @@ export class WgQuickBackend implements WireGuardBackend {
   async #create(c: CreateChange, step: Step): Promise<void> {
     step.secrets.push(c.privateKey);
     if ((await this.#store.read(c.name)) === null) throw notOurs(this.#store.pathOf(c.name));
-    await this.#store.write(c.name, renderQuickConf(configOfCreate(c)));
+    await this.#store.write(c.name, renderWgQuickConfig(configOfCreate(c)));
     try {
       await this.#run(step, ['wg-quick', 'up', this.#store.pathOf(c.name)], true);
     } catch (e) {
@@ -131,7 +131,7 @@ export class WgQuickBackend implements WireGuardBackend {
     const next = configAfterUpdate(old, u);
     const wg = wireguardStep(old, u);
     if (wg === 'sync')
-      await this.#store.withTempFile(u.name, renderSyncConf(next), (path) =>
+      await this.#store.withTempFile(u.name, renderWgConfig(next), (path) =>
         this.#run(step, ['wg', 'syncconf', u.name, path]),
       );
     else if (wg === 'set' && next.peer && u.peer) {
@@ -146,7 +146,7 @@ export class WgQuickBackend implements WireGuardBackend {
       await this.#run(step, ['ip', 'link', 'set', 'dev', u.name, 'mtu', String(u.mtu)]);
     if (u.addresses !== undefined) await this.#setAddresses(u.name, u.addresses, step);
     if (u.up) await this.#run(step, ['ip', 'link', 'set', 'dev', u.name, 'up']);
-    if (step.operations > 0) await this.#store.write(u.name, renderQuickConf(next));
+    if (step.operations > 0) await this.#store.write(u.name, renderWgQuickConfig(next));
   }
 
   async #setAddresses(name: string, want: readonly string[], step: Step): Promise<void> {

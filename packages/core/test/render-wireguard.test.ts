@@ -19,6 +19,10 @@ describe('renderWgQuickConfig', () => {
         'Address = 169.254.0.1/24, fe80::1/64',
         'MTU = 1420',
         'Table = off',
+        'PostUp = ip link set dev %i alias wg-gateway',
+        'PostUp = ip link set dev %i addrgenmode none',
+        'PostUp = ip -6 address flush dev %i scope link',
+        'PostUp = ip -6 address add fe80::1/64 dev %i',
       ].join('\n'),
     );
     expect(peer).toBe(
@@ -40,6 +44,14 @@ describe('renderWgQuickConfig', () => {
   });
 });
 
+describe('an interface without a peer', () => {
+  it('renders no [Peer] section', () => {
+    const { peer: _peer, ...bare } = initiatorInterface;
+    expect(renderWgQuickConfig(bare)).not.toContain('[Peer]');
+    expect(renderWgConfig(bare)).toMatch(/ListenPort = 50001\n$/);
+  });
+});
+
 describe('renderWgConfig', () => {
   it('keeps only the keys wg accepts', () => {
     const t = renderWgConfig(initiatorInterface);
@@ -56,9 +68,9 @@ describe('renderWgConfig', () => {
     ]);
   });
 
-  it('is the wg-quick render without Address, MTU and Table', () => {
+  it('is the wg-quick render without Address, MTU, Table and PostUp', () => {
     const quick = lines(renderWgQuickConfig(acceptorInterface)).filter(
-      (l) => !/^(Address|MTU|Table) = /.test(l),
+      (l) => !/^(Address|MTU|Table|PostUp) = /.test(l),
     );
     expect(lines(renderWgConfig(acceptorInterface))).toEqual(quick);
   });
