@@ -1,11 +1,16 @@
 #!/usr/bin/env node
-// Benchmark: WireGuard backends' observe and no-op reconcile (observe + plan
-// → empty + apply of the empty plan) at 16 and 64 interfaces, all in one
-// network namespace on wireguard-go. Each backend runs inside the namespace
-// through the testkit's backend host; the list of backends below is data, so
-// another column (netlink) is one entry more. Needs root and built packages:
-//   npx tsc -b packages/backend-wgquick packages/testkit && node scripts/bench-backends.mjs
-// Environment: SIZES=16,64 RUNS=15.
+// Benchmark: the netlink backend against the wg-quick backend and the
+// reference's per-interface approach, at 16 and 64 interfaces, in one run, on
+// wireguard-go in a fresh network namespace (each backend runs inside it
+// through the testkit's backend host):
+//   - observe;
+//   - no-op reconcile (observe + plan → empty + apply of the empty plan);
+//   - an apply that changes every peer (keepalive toggled: n peer-only updates);
+//   - cold apply (create all n interfaces from nothing), netlink vs wg-quick.
+// Needs root and built packages:
+//   npx tsc -b packages/backend-netlink packages/backend-wgquick packages/testkit
+//   node scripts/bench-netlink.mjs > docs/benchmarks-netlink.md
+// Environment: SIZES=16,64 RUNS=10 COLD_RUNS=3.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { NodeKeySource, plan } from '@wg-gateway/core';
@@ -13,44 +18,47 @@ import {
   cleanupNamespaces,
   createNetns,
   desiredLink,
-  startBackendIn,
+  RemoteBackend,
   uniquePrefix,
 } from '@wg-gateway/testkit';
 
 const SIZES = (process.env.SIZES ?? '16,64').split(',').map(Number);
-const RUNS = Number(process.env.RUNS ?? 15);
+const RUNS = Number(process.env.RUNS ?? 10);
+const COLD_RUNS = Number(process.env.COLD_RUNS ?? 3);
 
-/** The backends measured. `processes(n)` is what one observe spawns; `addresses` whether it reads them back. */
-const BACKENDS = [
-  {
-    name: 'wgquick (this)',
-    spec: {
-      module: '@wg-gateway/backend-wgquick',
-      export: 'WgQuickBackend',
-      options: { configDir: '/run/wireguard/bench', userspace: 'wireguard-go' },
-    },
-    processes: () => 3,
-    addresses: true,
+const NETLINK = {
+  name: 'netlink',
+  spec: { module: '@wg-gateway/backend-netlink', export: 'NetlinkBackend', options: { mode: 'userspace' } },
+  applies: true,
+  addresses: true,
+};
+const WGQUICK = {
+  name: 'wgquick',
+  spec: {
+    module: '@wg-gateway/backend-wgquick',
+    export: 'WgQuickBackend',
+    options: { configDir: '/run/wireguard/bench', userspace: 'wireguard-go' },
   },
-  {
-    name: 'reference-style',
-    spec: { module: '@wg-gateway/testkit', export: 'ReferenceStyleBackend' },
-    processes: (n) => 1 + 3 * n,
-    addresses: false,
-  },
-];
-// The backend that creates the interfaces.
-const CREATOR = BACKENDS[0].spec;
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  applies: true,
+  addresses: true,
+};
+const REFERENCE = {
+  name: 'reference-style',
+  spec: { module: '@wg-gateway/testkit', export: 'ReferenceStyleBackend' },
+  applies: false,
+  addresses: false,
 };
 
-async function time(fn) {
-  await fn(); // warm-up
+// wg-quick takes more than the host's default minute to bring up 64 interfaces.
+const startBackendIn = (ns, spec) =>
+  RemoteBackend.start((argv, options) => ns.spawn(argv, options), spec, 900_000);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function time(fn, runs = RUNS, warmup = true) {
+  if (warmup) await fn();
   const samples = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     await fn();
     samples.push(performance.now() - t0);
@@ -63,14 +71,22 @@ function machine() {
   return `${os.availableParallelism()} CPUs (nproc), ${cpu}, Node ${process.version}, Linux ${os.release()}, wireguard-go`;
 }
 
+function check(report, what) {
+  const bad = report.results.find((r) => !r.ok);
+  if (bad) throw new Error(`${what}: ${bad.name}: ${bad.error?.message}`);
+}
+
+const withKeepalive = (desired, k) =>
+  desired.map((d) => ({ ...d, peer: { ...d.peer, persistentKeepalive: k } }));
+
 async function main() {
-  const prefix = uniquePrefix('bkb');
+  const prefix = uniquePrefix('wnb');
   const keys = new NodeKeySource();
   const rows = [];
+  const cold = [];
   try {
     for (const n of SIZES) {
       const ns = await createNetns(`${prefix}${n}`);
-      const creator = await startBackendIn(ns, CREATOR);
       const desired = Array.from({ length: n }, (_, i) =>
         desiredLink({
           port: 50001 + 2 * i,
@@ -79,17 +95,23 @@ async function main() {
           peerPublicKey: keys.generate().publicKey,
         }),
       );
-      const report = await creator.apply(plan(desired, []));
-      const failed = report.results.filter((r) => !r.ok);
-      if (failed.length > 0) throw new Error(`creating ${n} interfaces: ${failed[0].error?.message}`);
-      await creator.close();
-      for (const b of BACKENDS) {
+      // Each applying backend creates the interfaces itself (wg-quick needs its
+      // own config files); the reference observes what netlink made.
+      for (const b of [NETLINK, REFERENCE, WGQUICK]) {
         const backend = await startBackendIn(ns, b.spec);
-        // The reference reads no addresses back, so its reconcile compares without them.
+        if (b.applies) {
+          const samples = [];
+          for (let i = 0; i < COLD_RUNS; i++) {
+            if (i > 0) check(await backend.apply(plan([], await backend.observe())), `${b.name} delete`);
+            const t0 = performance.now();
+            check(await backend.apply(plan(desired, [])), `${b.name} cold apply`);
+            samples.push(performance.now() - t0);
+          }
+          cold.push({ backend: b.name, n, t: { median: median(samples), min: Math.min(...samples) } });
+        }
         const want = b.addresses ? desired : desired.map((d) => ({ ...d, addresses: [] }));
         const observed = await backend.observe();
-        if (observed.length !== n)
-          throw new Error(`${b.name} observed ${observed.length} of ${n} interfaces`);
+        if (observed.length !== n) throw new Error(`${b.name} observed ${observed.length} of ${n}`);
         if (plan(want, observed).length !== 0) throw new Error(`${b.name}: no-op plan is not empty`);
         const obs = await time(() => backend.observe());
         const rec = await time(async () => {
@@ -98,7 +120,25 @@ async function main() {
           if (changes.length !== 0 || r.operations !== 0)
             throw new Error(`${b.name}: reconcile was not a no-op`);
         });
-        rows.push({ backend: b.name, n, obs, rec, processes: b.processes(n) });
+        let change;
+        if (b.applies) {
+          let k = 25;
+          change = await time(async () => {
+            k = k === 25 ? 24 : 25;
+            const changes = plan(withKeepalive(want, k), await backend.observe());
+            if (changes.length !== n)
+              throw new Error(`${b.name}: expected ${n} peer updates, got ${changes.length}`);
+            check(await backend.apply(changes), `${b.name} change every peer`);
+          });
+          check(await backend.apply(plan(want, await backend.observe())), 'restore');
+        }
+        rows.push({ backend: b.name, n, obs, rec, change });
+        // Clear the namespace before wg-quick creates its own (the reference reads netlink's).
+        if (b === REFERENCE) {
+          const cleaner = await startBackendIn(ns, NETLINK.spec);
+          check(await cleaner.apply(plan([], await cleaner.observe())), 'clear');
+          await cleaner.close();
+        }
         await backend.close();
       }
       await ns.destroy();
@@ -106,14 +146,27 @@ async function main() {
   } finally {
     await cleanupNamespaces(prefix);
   }
-  const f = (x) => x.toFixed(1);
-  console.log(`Machine: ${machine()}; ${RUNS} runs after one warm-up, median (min) ms.\n`);
-  console.log('| backend | interfaces | processes per observe | observe ms | no-op reconcile ms |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const r of rows)
+  const f = (x) => (x === undefined ? 'n/a' : `${x.median.toFixed(1)} (${x.min.toFixed(1)})`);
+  const ref = (n, key) => rows.find((r) => r.backend === REFERENCE.name && r.n === n)?.[key]?.median;
+  console.log('# Netlink backend benchmark\n');
+  console.log(`Machine: ${machine()}.`);
+  console.log(
+    `Produced by \`node scripts/bench-netlink.mjs\`; ${RUNS} runs after one warm-up, median (min) ms.\n`,
+  );
+  console.log(
+    '| backend | interfaces | observe ms | no-op reconcile ms | no-op vs reference | apply changing every peer ms |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) {
+    const speedup = (ref(r.n, 'rec') ?? Number.NaN) / r.rec.median;
     console.log(
-      `| ${r.backend} | ${r.n} | ${r.processes} | ${f(r.obs.median)} (${f(r.obs.min)}) | ${f(r.rec.median)} (${f(r.rec.min)}) |`,
+      `| ${r.backend} | ${r.n} | ${f(r.obs)} | ${f(r.rec)} | ${speedup.toFixed(1)}× | ${f(r.change)} |`,
     );
+  }
+  console.log(`\nCold apply (create every interface from nothing), ${COLD_RUNS} runs, median (min) ms:\n`);
+  console.log('| backend | interfaces | cold apply ms |');
+  console.log('| --- | ---: | ---: |');
+  for (const c of cold) console.log(`| ${c.backend} | ${c.n} | ${f(c.t)} |`);
 }
 
 await main();
