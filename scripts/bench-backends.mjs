@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Benchmark: the netlink backend against the wg-quick backend and the
+// Benchmark of the WireGuard backends: netlink against wg-quick and the
 // reference's per-interface approach, at 16 and 64 interfaces, in one run, on
 // wireguard-go in a fresh network namespace (each backend runs inside it
 // through the testkit's backend host):
@@ -9,7 +9,7 @@
 //   - cold apply (create all n interfaces from nothing), netlink vs wg-quick.
 // Needs root and built packages:
 //   npx tsc -b packages/backend-netlink packages/backend-wgquick packages/testkit
-//   node scripts/bench-netlink.mjs > docs/benchmarks-netlink.md
+//   node scripts/bench-backends.mjs   (tables for docs/benchmarks.md)
 // Environment: SIZES=16,64 RUNS=10 COLD_RUNS=3.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
