@@ -27,9 +27,13 @@ export const PERSISTENT_KEEPALIVE = 5;
 export const ECMP_LIMIT = 64;
 
 /** Tunnel addresses by side. */
-export function linkAddresses(role: PeeringRole): string[] {
-  return role === 'initiator' ? ['169.254.0.1/24', 'fe80::1/64'] : ['169.254.0.2/24', 'fe80::2/64'];
+export function linkAddresses(role: PeeringRole): readonly string[] {
+  return role === 'initiator' ? INITIATOR_ADDRESSES : ACCEPTOR_ADDRESSES;
 }
+
+// Shared by every link of a side (desired values are never mutated).
+const INITIATOR_ADDRESSES: readonly string[] = Object.freeze(['169.254.0.1/24', 'fe80::1/64']);
+const ACCEPTOR_ADDRESSES: readonly string[] = Object.freeze(['169.254.0.2/24', 'fe80::2/64']);
 
 /** Interface name of a link. */
 export const interfaceName = (port: number): string => `wg${port}`;
@@ -157,6 +161,7 @@ function keepalivedModel(
 export function deriveDesired(
   config: GroupConfig,
   book: LinkBook,
+  links: readonly LinkRecord[],
   facts: HostFacts,
   problems: Problem[],
 ): DesiredSystem {
@@ -166,7 +171,7 @@ export function deriveDesired(
   // Links to one remote unit share their prefixes: compute each list once.
   const allowedByPrefixes = memoize((joined) => allowedIpsOf(joined === '' ? [] : joined.split(',')));
   const allowedIps = (prefixes: readonly string[]) => allowedByPrefixes(prefixes.join(','));
-  for (const link of book.links()) {
+  for (const link of links) {
     if (link.status !== 'open' && link.status !== 'half-closed') continue;
     // A link of a removed peering is closed already; fall back for safety.
     const iface = toInterface(link, roles.get(link.peering) ?? 'acceptor', book, allowedIps);

@@ -34,17 +34,27 @@ const sameList = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** Step 4 (follow): endpoint and prefixes track the remote. */
-function follow(link: LinkRecord, data: PeerData, entry: ListenPort): LinkRecord {
+function follow(
+  link: LinkRecord,
+  data: PeerData,
+  prefixes: readonly string[],
+  entry: ListenPort,
+): LinkRecord {
   const peerEndpoint = formatEndpoint(data.ingressAddress, entry.port);
-  const peerPrefixes = data.advertisePrefixes.map((p) => p.text);
-  if (link.peerEndpoint === peerEndpoint && sameList(link.peerPrefixes, peerPrefixes)) return link;
-  return { ...link, peerEndpoint, peerPrefixes };
+  if (link.peerEndpoint === peerEndpoint && sameList(link.peerPrefixes, prefixes)) return link;
+  return { ...link, peerEndpoint, peerPrefixes: prefixes };
 }
+
+/** The remote's `listen-ports` entry "their key listens for my key", if any. */
+const entryFor = (data: PeerData | undefined, theirs: string, mine: string): ListenPort | undefined =>
+  data?.listenPorts.find((e) => e.publicKey === theirs && e.peerPublicKey === mine);
 
 /**
  * Steps 2–4 for one remote unit. `active` holds our non-retired public keys
  * of the peering. `data` undefined means the unit published nothing
  * (departed or not yet ready): its keys are gone, so its links close.
+ * A unit pair has at most `tunnels` links, so plain arrays beat maps here
+ * (this runs once per remote unit on every reconcile).
  */
 export function syncUnit(
   ctx: ProtocolContext,
@@ -54,42 +64,35 @@ export function syncUnit(
   data: PeerData | undefined,
 ): void {
   const { book, now } = ctx;
-  const remoteKeys = new Set(data?.publicKeys ?? []);
-  const entries = new Map<string, ListenPort>();
-  for (const e of data?.listenPorts ?? []) entries.set(`${e.publicKey}|${e.peerPublicKey}`, e);
+  const prefixes = data ? data.advertisePrefixes.map((p) => p.text) : [];
 
   // Step 3 (half-open → open) and step 4 (follow, close) for links we hold.
-  const held = new Set<string>();
-  const busyLocal = new Set<string>();
-  const busyRemote = new Set<string>();
+  const held: LinkRecord[] = [];
   for (const link of book.linksTo(peering.id, unit)) {
     if (!LIVE.has(link.status)) continue;
-    const entry = entries.get(`${link.peerPublicKey}|${link.publicKey}`);
-    const keyPresent = remoteKeys.has(link.peerPublicKey);
+    const entry = entryFor(data, link.peerPublicKey, link.publicKey);
+    const keyPresent = data?.publicKeys.includes(link.peerPublicKey) ?? false;
     const mine = active.has(link.publicKey);
     let next: LinkRecord = link;
     if (!keyPresent || data === undefined) next = close(link, now);
     else if (link.status === 'half-open') {
       if (!mine) next = close(link, now);
-      else if (entry) next = { ...follow(link, data, entry), status: 'open', openedAt: now };
+      else if (entry) next = { ...follow(link, data, prefixes, entry), status: 'open', openedAt: now };
     } else if (!entry) next = close(link, now);
     else {
-      next = follow(link, data, entry);
+      next = follow(link, data, prefixes, entry);
       if (link.status === 'open' && !mine) next = { ...next, status: 'half-closed' };
     }
     if (next !== link) book.setLink(next);
-    if (next.status !== 'closed') {
-      held.add(`${next.publicKey}|${next.peerPublicKey}`);
-      busyLocal.add(next.publicKey);
-      busyRemote.add(next.peerPublicKey);
-    }
+    if (next.status !== 'closed') held.push(next);
   }
   if (data === undefined) return;
 
   // Step 3 (acceptor): answer an initiator's entry for one of our keys.
   if (peering.role === 'acceptor') {
     for (const e of data.listenPorts) {
-      if (!active.has(e.peerPublicKey) || held.has(`${e.peerPublicKey}|${e.publicKey}`)) continue;
+      if (!active.has(e.peerPublicKey)) continue;
+      if (held.some((l) => l.publicKey === e.peerPublicKey && l.peerPublicKey === e.publicKey)) continue;
       const link: LinkRecord = {
         peering: peering.id,
         peerUnit: unit,
@@ -98,19 +101,19 @@ export function syncUnit(
         port: ctx.ports.take('even'),
         peerPublicKey: e.publicKey,
         peerEndpoint: formatEndpoint(data.ingressAddress, e.port),
-        peerPrefixes: data.advertisePrefixes.map((p) => p.text),
+        peerPrefixes: prefixes,
         mtu: 0,
         openedAt: now,
       };
       book.setLink(link);
-      held.add(`${link.publicKey}|${link.peerPublicKey}`);
+      held.push(link);
     }
     return;
   }
 
   // Step 2 (initiator): pair each free local key with a free remote key.
-  const freeLocal = [...active].filter((k) => !busyLocal.has(k));
-  const freeRemote = data.publicKeys.filter((k) => !busyRemote.has(k));
+  const freeLocal = [...active].filter((k) => !held.some((l) => l.publicKey === k));
+  const freeRemote = data.publicKeys.filter((k) => !held.some((l) => l.peerPublicKey === k));
   const n = Math.min(freeLocal.length, freeRemote.length);
   for (let i = 0; i < n; i++) {
     book.setLink({
@@ -120,7 +123,7 @@ export function syncUnit(
       publicKey: freeLocal[i] as string,
       port: ctx.ports.take('odd'),
       peerPublicKey: freeRemote[i] as string,
-      peerPrefixes: data.advertisePrefixes.map((p) => p.text),
+      peerPrefixes: prefixes,
       mtu: 0,
       openedAt: now,
     });

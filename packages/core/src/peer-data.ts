@@ -5,6 +5,7 @@
  */
 import type { ValidationIssue } from './errors.js';
 import { shorten } from './errors.js';
+import { memoize } from './memo.js';
 import { comparePrefixes, type Prefix, parseAddress, parsePrefix } from './prefix.js';
 
 /** The wire form: every value is a string. */
@@ -71,8 +72,29 @@ export type PeerDataResult =
 /**
  * Validate and decode a unit's wire data. Every problem is reported, not just
  * the first: field, shortened value and why.
+ *
+ * Results are memoised by content: a daemon decodes the same data of every
+ * remote unit on every reconcile, and decoding is most of a no-op reconcile.
  */
 export function decodePeerData(wire: PeerDataWire): PeerDataResult {
+  const values = WIRE_FIELDS.map((k) => wire[k]);
+  if (!values.every((v) => v === undefined || typeof v === 'string')) return decodeUncached(wire);
+  return decodeByContent(values.map((v) => (v === undefined ? '\u0000' : v)).join('\u0001'));
+}
+
+const WIRE_FIELDS = Object.values(PEER_DATA_KEYS);
+
+// Keyed by the joined field values (\u0000 marks an absent field); the decoded
+// value is immutable, so sharing it between calls is safe.
+const decodeByContent = memoize((joined: string): PeerDataResult => {
+  const wire: Record<string, string> = {};
+  joined.split('\u0001').forEach((v, i) => {
+    if (v !== '\u0000') wire[WIRE_FIELDS[i] as string] = v;
+  });
+  return decodeUncached(wire);
+}, 16384);
+
+function decodeUncached(wire: PeerDataWire): PeerDataResult {
   const issues: ValidationIssue[] = [];
   const issue = (path: string, value: unknown, message: string) =>
     issues.push({ path, value: shorten(value), message });

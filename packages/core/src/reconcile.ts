@@ -24,7 +24,7 @@ import {
 } from './peer-data.js';
 import { PortAllocator } from './ports.js';
 import type { Problem } from './problems.js';
-import type { UnitState } from './state.js';
+import type { LinkRecord, UnitState } from './state.js';
 
 /** Peer data by remote unit id. */
 export type UnitDataMap = Readonly<Record<string, PeerDataWire>>;
@@ -104,7 +104,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const ctx: ProtocolContext = { book, ports, keys: input.keys, now, tunnels: config.tunnels };
 
   const configured = new Set(config.peerings.map((p) => p.id));
-  const known = new Set([...book.keys().map((k) => k.peering), ...book.links().map((l) => l.peering)]);
+  const known = new Set([...state.keys.map((k) => k.peering), ...state.links.map((l) => l.peering)]);
   for (const gone of known) if (!configured.has(gone)) dropPeering(ctx, gone);
 
   const ownMtus = new Map<string, number | undefined>();
@@ -177,28 +177,34 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       if (until > now) quarantine.push({ port: link.port, until });
     }
   }
-  const usedKeys = new Set(book.links().map((l) => l.publicKey));
+  const links = book.links();
+  const usedKeys = new Set(links.map((l) => l.publicKey));
   for (const key of book.keys()) if (key.retired && !usedKeys.has(key.publicKey)) book.deleteKey(key);
 
-  const desired = deriveDesired(config, book, facts, problems);
+  const desired = deriveDesired(config, book, links, facts, problems);
   const nextState: UnitState = {
     keys: book.keys(),
-    links: book.links(),
+    links,
     portCounter: ports.counter,
     quarantine,
   };
-  return { state: nextState, publish: publication(config, book, ownMtus, groupOwn), desired, problems };
+  return {
+    state: nextState,
+    publish: publication(config, book, links, ownMtus, groupOwn),
+    desired,
+    problems,
+  };
 }
 
 /** Step 5: prefixes, non-retired keys, listen-ports of half-open and open links. */
 function publication(
   config: GroupConfig,
   book: LinkBook,
+  links: readonly LinkRecord[],
   ownMtus: ReadonlyMap<string, number | undefined>,
   groupOwn: number,
 ): Publication {
   const peerings: Record<string, PeerDataWire> = {};
-  const links = book.links();
   for (const p of config.peerings) {
     const mtu = ownMtus.get(p.id);
     peerings[p.id] = encodePeerData({
