@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, EXIT_CODES_HELP, examples, note } from './command-kit.js';
 import { registerApply } from './commands/apply.js';
 import { registerInit } from './commands/init.js';
+import { registerLab } from './commands/lab.js';
 import { registerPeerings } from './commands/peerings.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRender } from './commands/render.js';
@@ -63,6 +64,7 @@ ${examples(
     registerStatus,
     registerRender,
     registerPeerings,
+    registerLab,
     registerVersion,
   ]) {
     register(program, exit);

@@ -1,0 +1,74 @@
+/**
+ * `wg-gateway lab up|status|exec|down`: hands its arguments to the lab's own
+ * command (`wg-gateway-lab`, package `@wg-gateway/lab`). The CLI does not
+ * import the lab (nothing imports it); it runs the lab's binary.
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { EXIT, examples } from '../command-kit.js';
+import { CliError } from '../errors.js';
+
+const LAB_BIN = 'wg-gateway-lab';
+
+/** Where `wg-gateway-lab` is: on PATH, else in the node_modules/.bin beside this install. */
+export function findLabBin(path = process.env.PATH ?? ''): string | undefined {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const candidates = [
+    ...path.split(delimiter).filter(Boolean),
+    // workspace checkout: packages/cli/dist/commands → repository root
+    join(here, '../../../../node_modules/.bin'),
+    // installed package: node_modules/@wg-gateway/cli/dist/commands → node_modules/.bin
+    join(here, '../../../../.bin'),
+  ].map((dir) => join(dir, LAB_BIN));
+  return candidates.find((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Register `lab`. */
+export function registerLab(program: Command, exit: { code: number }): void {
+  const cmd = program
+    .command('lab')
+    .description('a multi-site lab in network namespaces with real daemons (runs wg-gateway-lab)')
+    .argument('[args...]', 'up | status | exec | down, and their options (see wg-gateway lab help)')
+    .allowUnknownOption()
+    .helpOption(false)
+    .addHelpText(
+      'after',
+      examples(
+        'sudo wg-gateway lab up',
+        'sudo wg-gateway lab up --sites 2 --units 2 --backend netlink',
+        'sudo wg-gateway lab status --json',
+        'sudo wg-gateway lab exec a-cl -- ping -c 3 198.51.100.10',
+        'sudo wg-gateway lab down --all',
+      ),
+    )
+    .action(async (args: string[]) => {
+      // Our help (with examples) for `lab --help`; `lab up --help` goes to the lab.
+      if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
+        cmd.outputHelp();
+        exit.code = EXIT.ok;
+        return;
+      }
+      const bin = findLabBin();
+      if (!bin) {
+        throw new CliError('LAB_MISSING', 'the lab is not installed (no wg-gateway-lab found)', {
+          hint: 'install @wg-gateway/lab next to @wg-gateway/cli, or run scripts/install.sh in a checkout',
+        });
+      }
+      const child = spawn(bin, args, { stdio: 'inherit' });
+      exit.code = await new Promise<number>((resolve) => {
+        child.on('error', () => resolve(EXIT.error));
+        child.on('exit', (code, signal) => resolve(code ?? (signal ? EXIT.error : EXIT.ok)));
+      });
+    });
+}
