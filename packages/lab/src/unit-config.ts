@@ -1,0 +1,118 @@
+/**
+ * The config file of one lab unit: the group config in the CLI's file
+ * format (kebab-case keys) plus a `runtime:` section naming the backend, the
+ * exchange and the daemons' files. Written as JSON (valid YAML too).
+ * @module
+ */
+import { join } from 'node:path';
+import type { GroupConfigInput } from '@wg-gateway/core';
+import { CHECK_ROUTE_SCRIPT } from '@wg-gateway/runtime';
+import type { PeeringPlan, SitePlan, TopologyPlan, UnitPlan } from './topology.js';
+
+/** The `runtime:` section, in the format of `wg-gateway`'s config file (docs/cli.md). */
+export interface UnitRuntimeConfig {
+  readonly backend: 'wgquick' | 'netlink';
+  /** Userspace WireGuard program: always `wireguard-go` in the lab. */
+  readonly userspace: string;
+  /** `dir:PATH` or `etcd:URL[,URL]`. */
+  readonly exchange: string;
+  readonly etcd?: { readonly prefix: string };
+  /** Metrics endpoint: off in the lab. */
+  readonly metrics: string;
+  readonly bird: { readonly mode: 'process'; readonly socket: string; readonly 'pid-file': string };
+  readonly keepalived: { readonly mode: 'process'; readonly 'run-dir': string };
+  readonly 'uapi-dir': string;
+  readonly 'interval-seconds': number;
+  readonly 'debounce-ms': number;
+}
+
+/** A unit's whole config file. */
+export type UnitConfigFile = GroupConfigInput & { readonly runtime: UnitRuntimeConfig };
+
+/** Files of one unit under the lab directory. */
+export interface UnitPaths {
+  readonly dir: string;
+  readonly config: string;
+  readonly state: string;
+  readonly wireguard: string;
+  readonly bird: string;
+  readonly birdSocket: string;
+  readonly birdPid: string;
+  readonly keepalived: string;
+  readonly keepalivedRun: string;
+  /** Written by the lab's unit driver after every reconcile (next to the config). */
+  readonly status: string;
+  readonly log: string;
+}
+
+/** Where a unit's files live. */
+export function unitPaths(labDir: string, unit: string): UnitPaths {
+  const dir = join(labDir, 'units', unit);
+  return {
+    dir,
+    config: join(dir, 'config.json'),
+    state: join(dir, 'state.json'),
+    wireguard: join(dir, 'wireguard'),
+    bird: join(dir, 'bird.conf'),
+    birdSocket: join(dir, 'bird.ctl'),
+    birdPid: join(dir, 'bird.pid'),
+    keepalived: join(dir, 'keepalived.conf'),
+    keepalivedRun: join(dir, 'keepalived'),
+    status: join(dir, 'status.json'),
+    log: join(dir, 'unit.log'),
+  };
+}
+
+/** The peerings a site takes part in, with its role in each. */
+export function peeringsOf(
+  peerings: readonly PeeringPlan[],
+  site: string,
+): { id: string; role: 'initiator' | 'acceptor' }[] {
+  return peerings
+    .filter((p) => p.initiator === site || p.acceptor === site)
+    .map((p) => ({ id: p.id, role: p.initiator === site ? ('initiator' as const) : ('acceptor' as const) }));
+}
+
+/** Render a unit's config file content. */
+export function unitConfig(
+  plan: TopologyPlan,
+  site: SitePlan,
+  unit: UnitPlan,
+  labDir: string,
+  exchange: { readonly exchange: string; readonly etcdPrefix?: string },
+  peerings: readonly PeeringPlan[] = plan.peerings,
+): UnitConfigFile {
+  const p = unitPaths(labDir, unit.name);
+  return {
+    unit: unit.name,
+    group: site.name,
+    'ingress-address': unit.wanAddress,
+    'advertise-prefixes': [...site.prefixes],
+    tunnels: site.tunnels,
+    vips: [...site.vips],
+    peerings: peeringsOf(peerings, site.name),
+    'router-id': unit.wanAddress,
+    ospf: { hello: plan.ospf.hello, dead: plan.ospf.dead },
+    // Re-adding a peering in a test must not wait five minutes for ports.
+    'port-quarantine-seconds': 0,
+    paths: {
+      state: p.state,
+      'wireguard-dir': p.wireguard,
+      'bird-config': p.bird,
+      'keepalived-config': p.keepalived,
+      'route-check-script': CHECK_ROUTE_SCRIPT,
+    },
+    runtime: {
+      backend: plan.backend,
+      userspace: 'wireguard-go',
+      exchange: exchange.exchange,
+      ...(exchange.etcdPrefix === undefined ? {} : { etcd: { prefix: exchange.etcdPrefix } }),
+      metrics: 'off',
+      bird: { mode: 'process', socket: p.birdSocket, 'pid-file': p.birdPid },
+      keepalived: { mode: 'process', 'run-dir': p.keepalivedRun },
+      'uapi-dir': '/run/wireguard',
+      'interval-seconds': 10,
+      'debounce-ms': 200,
+    },
+  };
+}

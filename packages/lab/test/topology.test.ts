@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSpec, expandTopology, findUnit, LabError, peeringsOf } from '../src/index.js';
+
+describe('expandTopology', () => {
+  it('expands the default 3 × 2 lab: full mesh, LAN hosts, VIPs, WAN addresses', () => {
+    const plan = expandTopology(defaultSpec());
+    expect(plan.sites.map((s) => s.name)).toEqual(['a', 'b', 'c']);
+    expect(plan.peerings.map((p) => p.id)).toEqual(['a-b', 'a-c', 'b-c']);
+    const a = plan.sites[0];
+    expect(a?.vips).toEqual(['3fff::1/64', '192.0.2.1/24']);
+    expect(a?.clientAddresses).toEqual(['3fff::100/64', '192.0.2.100/24']);
+    expect(a?.clientGateways).toEqual(['3fff::1', '192.0.2.1']);
+    expect(a?.units.map((u) => u.lanAddresses)).toEqual([
+      ['3fff::11/64', '192.0.2.11/24'],
+      ['3fff::12/64', '192.0.2.12/24'],
+    ]);
+    const wan = plan.sites.flatMap((s) => s.units.map((u) => u.wanAddress));
+    expect(new Set(wan).size).toBe(6);
+    expect(plan.ospf).toEqual({ hello: 1, dead: 4 });
+    expect(plan.backend).toBe('wgquick');
+    expect(plan.exchange).toBe('dir');
+  });
+
+  it('sets underlay MTU per unit and refuses unknown units', () => {
+    const spec = { ...defaultSpec(2), underlayMtu: { 'a-1': 1400 } };
+    expect(findUnit(expandTopology(spec), 'a-1').unit.wanMtu).toBe(1400);
+    expect(findUnit(expandTopology(spec), 'b-1').unit.wanMtu).toBe(1500);
+    expect(() => expandTopology({ ...spec, underlayMtu: { 'z-1': 1400 } })).toThrow(LabError);
+  });
+
+  it('takes explicit peerings and gives each site its role', () => {
+    const plan = expandTopology({ ...defaultSpec(3), peerings: [['c', 'a']] });
+    expect(peeringsOf(plan.peerings, 'a')).toEqual([{ id: 'c-a', role: 'acceptor' }]);
+    expect(peeringsOf(plan.peerings, 'c')).toEqual([{ id: 'c-a', role: 'initiator' }]);
+    expect(peeringsOf(plan.peerings, 'b')).toEqual([]);
+    expect(() => expandTopology({ ...defaultSpec(2), peerings: [['a', 'x']] })).toThrow(/bad peering/);
+  });
+
+  it('refuses bad site names and counts', () => {
+    expect(() => expandTopology({ sites: [{ name: 'Toolong', prefixes: ['192.0.2.0/24'] }] })).toThrow(
+      LabError,
+    );
+    expect(() => expandTopology({ sites: [{ name: 'a', units: 0, prefixes: ['192.0.2.0/24'] }] })).toThrow(
+      /units/,
+    );
+    expect(() => defaultSpec(4)).toThrow(/sites/);
+  });
+});
