@@ -7,14 +7,14 @@
 import { downAll, Lab } from './lab.js';
 import { pingMatrix, waitConverged } from './lab-checks.js';
 import { LabError } from './lab-error.js';
-import { DEFAULT_PREFIX_BASE, listLabs, type UnitRunner } from './lab-record.js';
+import { DEFAULT_PREFIX_BASE, listLabs } from './lab-record.js';
 import { formatStatus, isConverged, labStatus } from './lab-status.js';
 import { checkPrerequisites } from './prerequisites.js';
 import { defaultSpec, type LabBackend, type LabExchange } from './topology.js';
 
 const USAGE = `usage:
   wg-gateway-lab up [--sites N] [--units N] [--backend wgquick|netlink] [--exchange dir|etcd]
-                    [--runner lab|cli] [--prefix P] [--install] [--json]
+                    [--prefix P] [--install] [--json]
   wg-gateway-lab status [--prefix P] [--json]
   wg-gateway-lab exec [--prefix P] NAMESPACE -- COMMAND...   (NAMESPACE: wan, a-lan, a-cl, a-1, ...)
   wg-gateway-lab down [--prefix P] [--all]`;
@@ -90,12 +90,8 @@ async function up(args: Args): Promise<number> {
   await checkPrerequisites({ install: args.flags.has('--install'), etcd: exchange === 'etcd', say });
   const spec = { ...defaultSpec(int(args, '--sites', 3), int(args, '--units', 2)), exchange, backend };
   const prefix = str(args, '--prefix');
-  const runner = str(args, '--runner') as UnitRunner | undefined;
-  if (runner !== undefined && runner !== 'lab' && runner !== 'cli')
-    throw new UsageError('--runner must be lab or cli');
   const lab = await Lab.up(spec, {
     ...(prefix ? { prefix } : {}),
-    ...(runner ? { runner } : {}),
     onProgress: say,
   });
   say('waiting for tunnels to handshake and OSPF to converge (at most 120 s)');

@@ -12,5 +12,4 @@ export * from './lab-record.js';
 export * from './lab-status.js';
 export * from './topology.js';
 export * from './unit-config.js';
-export type { UnitStatusFile } from './unit-daemon.js';
 export * from './wait.js';

@@ -17,16 +17,12 @@ export function labRoot(): string {
 /** Default namespace prefix of labs a user brings up (tests use their own). */
 export const DEFAULT_PREFIX_BASE = 'wgl-';
 
-/** How a unit's gateway process is started. */
-export type UnitRunner = 'lab' | 'cli';
-
 /** The persisted description of a running lab. */
 export interface LabRecord {
   readonly prefix: string;
   readonly dir: string;
   readonly spec: LabSpec;
   readonly plan: TopologyPlan;
-  readonly runner: UnitRunner;
   readonly createdAt: string;
   /** Namespaces by role: `wan`, `<site>-lan`, `<site>-client`, `<unit>`. */
   readonly namespaces: Readonly<Record<string, NamespaceRecord>>;

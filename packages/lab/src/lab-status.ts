@@ -4,12 +4,10 @@
  * next hops, VRRP states, the gateway's last report. Never reads private keys.
  * @module
  */
-import { readFile } from 'node:fs/promises';
 import type { Problem } from '@wg-gateway/core';
 import { readVrrpStates, type VrrpState } from '@wg-gateway/runtime';
 import { cliCommand, type Lab } from './lab.js';
 import type { SitePlan, TopologyPlan, UnitPlan } from './topology.js';
-import type { UnitStatusFile } from './unit-daemon.js';
 
 /** One WireGuard interface of a unit. */
 export interface InterfaceStatus {
@@ -35,8 +33,6 @@ export interface UnitStatus {
   readonly interfaces: readonly InterfaceStatus[];
   readonly routes: readonly RouteStatus[];
   readonly vrrp: readonly VrrpState[];
-  /** The gateway's last report (lab driver), if any. */
-  readonly last?: UnitStatusFile;
   /** Interfaces expected from the topology. */
   readonly expectedInterfaces: number;
   /** Remote prefixes still missing or with fewer next hops than expected. */
@@ -88,16 +84,13 @@ async function json<T>(lab: Lab, unit: string, argv: string[]): Promise<T[]> {
 export async function unitStatus(lab: Lab, site: SitePlan, unit: UnitPlan): Promise<UnitStatus> {
   const ns = lab.ns(unit.name);
   const want = expected(lab.plan, site);
-  const [hs, ports, links, r4, r6, vrrp, last, pid] = await Promise.all([
+  const [hs, ports, links, r4, r6, vrrp, pid] = await Promise.all([
     ns.tryExec(['wg', 'show', 'all', 'latest-handshakes'], 10_000),
     ns.tryExec(['wg', 'show', 'all', 'listen-port'], 10_000),
     json<IpLink>(lab, unit.name, ['ip', '-j', 'link', 'show']),
     json<IpRoute>(lab, unit.name, ['ip', '-j', '-4', 'route', 'show', 'proto', 'bird']),
     json<IpRoute>(lab, unit.name, ['ip', '-j', '-6', 'route', 'show', 'proto', 'bird']),
     readVrrpStates(lab.paths(unit.name).keepalivedRun).catch(() => [] as VrrpState[]),
-    readFile(lab.paths(unit.name).status, 'utf8')
-      .then((t) => JSON.parse(t) as UnitStatusFile)
-      .catch(() => undefined),
     lab.driverPid(unit.name),
   ]);
   const handshakes = new Map<string, number>();
@@ -131,7 +124,6 @@ export async function unitStatus(lab: Lab, site: SitePlan, unit: UnitPlan): Prom
     interfaces,
     routes,
     vrrp,
-    ...(last ? { last } : {}),
     expectedInterfaces: want.interfaces,
     missing,
   };
@@ -167,26 +159,16 @@ export function formatStatus(statuses: readonly UnitStatus[]): string {
           .filter((v) => v.kind === 'INSTANCE')
           .map((v) => v.state)
           .join(',') || '-';
-      const problems = s.last?.report.problems.length ?? 0;
-      return `  ${s.unit.padEnd(6)} ${s.running ? 'running' : 'STOPPED'}  links ${up}/${s.interfaces.length} (want ${s.expectedInterfaces}) mtu ${mtus || '-'}  routes ${s.routes.length}${s.missing.length ? ` missing ${s.missing.join(' ')}` : ''}  vrrp ${vrrp}  problems ${problems}`;
+      return `  ${s.unit.padEnd(6)} ${s.running ? 'running' : 'STOPPED'}  links ${up}/${s.interfaces.length} (want ${s.expectedInterfaces}) mtu ${mtus || '-'}  routes ${s.routes.length}${s.missing.length ? ` missing ${s.missing.join(' ')}` : ''}  vrrp ${vrrp}`;
     })
     .join('\n');
 }
 
-/**
- * The problems a unit reports now: the lab driver's last report, or with
- * runner `cli` what `wg-gateway --config FILE status --json` says.
- */
+/** The problems a unit reports now: what `wg-gateway --config FILE status --json` says. */
 export async function unitProblems(lab: Lab, unit: string): Promise<readonly Problem[] | undefined> {
-  if (lab.record.runner === 'cli') {
-    const r = await lab.ns(unit).tryExec([...cliCommand(lab.paths(unit).config), 'status', '--json'], 30_000);
-    if (!r.ok) return undefined;
-    return (JSON.parse(r.stdout) as { problems?: Problem[] }).problems;
-  }
-  const last = await readFile(lab.paths(unit).status, 'utf8')
-    .then((t) => JSON.parse(t) as UnitStatusFile)
-    .catch(() => undefined);
-  return last?.report.problems;
+  const r = await lab.ns(unit).tryExec([...cliCommand(lab.paths(unit).config), 'status', '--json'], 30_000);
+  if (!r.ok) return undefined;
+  return (JSON.parse(r.stdout) as { problems?: Problem[] }).problems;
 }
 
 /**

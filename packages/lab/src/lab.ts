@@ -18,7 +18,6 @@ import {
   listLabs,
   loadRecord,
   saveRecord,
-  type UnitRunner,
 } from './lab-record.js';
 import { expandTopology, findUnit, type LabSpec, type PeeringPlan } from './topology.js';
 import { type UnitPaths, unitConfig, unitPaths } from './unit-config.js';
@@ -27,21 +26,15 @@ import { type UnitPaths, unitConfig, unitPaths } from './unit-config.js';
 export interface UpOptions {
   /** Namespace and directory prefix (default `wgl-` + 6 hex). */
   readonly prefix?: string;
-  /** `cli`: `wg-gateway run` (default when built); `lab`: the lab's own unit driver. */
-  readonly runner?: UnitRunner;
   /** Progress lines. */
   readonly onProgress?: (line: string) => void;
 }
 
-/** The lab's own unit driver (built file; works from src and dist). */
-const UNIT_MAIN = fileURLToPath(new URL('../dist/unit-main.js', import.meta.url));
-/** The CLI's bin, for runner `cli`. */
+/**
+ * The CLI's bin: every unit runs `wg-gateway run` from this workspace's build
+ * (the lab drives the CLI; it does not wire a gateway itself).
+ */
 const CLI_BIN = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
-
-/** `cli` when the workspace's CLI is built (units run `wg-gateway run`), else `lab`. */
-export function defaultRunner(): UnitRunner {
-  return existsSync(CLI_BIN) ? 'cli' : 'lab';
-}
 
 /** argv of `wg-gateway --config FILE` (the workspace's CLI build). */
 export function cliCommand(configFile: string): string[] {
@@ -79,7 +72,6 @@ export class Lab {
       dir,
       spec,
       plan,
-      runner: options.runner ?? defaultRunner(),
       createdAt: new Date().toISOString(),
       namespaces: {},
     });
@@ -136,7 +128,7 @@ export class Lab {
         }
       }
       say(
-        `  started ${plan.sites.reduce((n, s) => n + s.units.length, 0)} units (${lab.record.runner === 'cli' ? 'wg-gateway run' : 'lab unit driver'}, backend ${plan.backend}, exchange ${plan.exchange})`,
+        `  started ${plan.sites.reduce((n, s) => n + s.units.length, 0)} units (wg-gateway run, backend ${plan.backend}, exchange ${plan.exchange})`,
       );
       return lab;
     } catch (e) {
@@ -193,10 +185,10 @@ export class Lab {
   /** Start the unit's gateway process in its namespace (it starts BIRD, Keepalived, wireguard-go). */
   async startUnit(unit: string): Promise<number> {
     const p = this.paths(unit);
-    const argv =
-      this.record.runner === 'cli'
-        ? [...cliCommand(p.config), 'run']
-        : [process.execPath, UNIT_MAIN, p.config];
+    if (!existsSync(CLI_BIN)) {
+      throw new LabError(`the CLI is not built (${CLI_BIN})`, 'run `npm run build` first', { part: 'unit' });
+    }
+    const argv = [...cliCommand(p.config), 'run'];
     const child = this.ns(unit).spawnDetached(argv, p.log);
     const pid = child.pid;
     if (pid === undefined)

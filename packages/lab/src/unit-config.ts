@@ -40,8 +40,6 @@ export interface UnitPaths {
   readonly birdPid: string;
   readonly keepalived: string;
   readonly keepalivedRun: string;
-  /** Written by the lab's unit driver after every reconcile (next to the config). */
-  readonly status: string;
   readonly log: string;
 }
 
@@ -58,7 +56,6 @@ export function unitPaths(labDir: string, unit: string): UnitPaths {
     birdPid: join(dir, 'bird.pid'),
     keepalived: join(dir, 'keepalived.conf'),
     keepalivedRun: join(dir, 'keepalived'),
-    status: join(dir, 'status.json'),
     log: join(dir, 'unit.log'),
   };
 }

@@ -6,18 +6,12 @@ import { readFile } from 'node:fs/promises';
 import type { LinkRecord, UnitState } from '@wg-gateway/core';
 import { uniquePrefix } from '@wg-gateway/testkit/netns';
 import { expect } from 'vitest';
-import { Lab, type LabBackend, type LabSpec, type UnitRunner, waitConverged } from '../src/index.js';
+import { Lab, type LabBackend, type LabSpec, waitConverged } from '../src/index.js';
 
 /** Backends every case runs with; `WG_GATEWAY_E2E_BACKENDS=netlink` narrows (developer use). */
 export const BACKENDS: readonly LabBackend[] = (
   process.env.WG_GATEWAY_E2E_BACKENDS?.split(',') ?? ['wgquick', 'netlink']
 ).filter((b): b is LabBackend => b === 'wgquick' || b === 'netlink');
-
-/**
- * What runs each unit: `cli` (default: `wg-gateway run`) or `lab` (the lab's
- * own unit driver); `WG_GATEWAY_E2E_RUNNER` chooses.
- */
-export const RUNNER: UnitRunner = process.env.WG_GATEWAY_E2E_RUNNER === 'lab' ? 'lab' : 'cli';
 
 /** Namespace prefix base of these tests. */
 export const TEST_PREFIX_BASE = 'wl';
@@ -26,7 +20,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Bring a lab up and wait until it converged; fails the test when it does not. */
 export async function startLab(spec: LabSpec): Promise<Lab> {
-  const lab = await Lab.up(spec, { prefix: uniquePrefix(TEST_PREFIX_BASE), runner: RUNNER, onProgress: log });
+  const lab = await Lab.up(spec, { prefix: uniquePrefix(TEST_PREFIX_BASE), onProgress: log });
   const r = await waitConverged(lab, { timeoutMs: 120_000, onProgress: log });
   log(
     `lab ${lab.prefix} (${spec.backend}) ${r.converged ? 'converged' : 'DID NOT converge'} in ${(r.ms / 1000).toFixed(1)} s`,
@@ -40,7 +34,7 @@ export async function startLab(spec: LabSpec): Promise<Lab> {
           ifs: s.interfaces.length,
           want: s.expectedInterfaces,
           missing: s.missing,
-          last: s.last?.report.error,
+          vrrp: s.vrrp.map((v) => v.state),
         })),
         null,
         1,
