@@ -148,10 +148,10 @@ async function main() {
   }
   const f = (x) => (x === undefined ? 'n/a' : `${x.median.toFixed(1)} (${x.min.toFixed(1)})`);
   const ref = (n, key) => rows.find((r) => r.backend === REFERENCE.name && r.n === n)?.[key]?.median;
-  console.log('# Netlink backend benchmark\n');
+  console.log('# WireGuard backends benchmark\n');
   console.log(`Machine: ${machine()}.`);
   console.log(
-    `Produced by \`node scripts/bench-netlink.mjs\`; ${RUNS} runs after one warm-up, median (min) ms.\n`,
+    `Produced by \`node scripts/bench-backends.mjs\`; ${RUNS} runs after one warm-up, median (min) ms.\n`,
   );
   console.log(
     '| backend | interfaces | observe ms | no-op reconcile ms | no-op vs reference | apply changing every peer ms |',
