@@ -14,24 +14,35 @@ import { CliError } from '../errors.js';
 
 const LAB_BIN = 'wg-gateway-lab';
 
-/** Where `wg-gateway-lab` is: on PATH, else in the node_modules/.bin beside this install. */
-export function findLabBin(path = process.env.PATH ?? ''): string | undefined {
+/**
+ * How to run the lab's command: `wg-gateway-lab` on PATH, else the lab
+ * package's bin script next to this install (a workspace checkout's
+ * packages/lab, or node_modules/@wg-gateway/lab), run with this node.
+ */
+export function findLabCommand(path = process.env.PATH ?? ''): string[] | undefined {
+  const onPath = path
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, LAB_BIN))
+    .find((file) => usable(file, constants.X_OK));
+  if (onPath) return [onPath];
   const here = fileURLToPath(new URL('.', import.meta.url));
-  const candidates = [
-    ...path.split(delimiter).filter(Boolean),
-    // workspace checkout: packages/cli/dist/commands → repository root
-    join(here, '../../../../node_modules/.bin'),
-    // installed package: node_modules/@wg-gateway/cli/dist/commands → node_modules/.bin
-    join(here, '../../../../.bin'),
-  ].map((dir) => join(dir, LAB_BIN));
-  return candidates.find((file) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const script = [
+    // workspace checkout: packages/cli/dist/commands → packages/lab
+    join(here, '../../../lab/dist/bin.js'),
+    // installed: node_modules/@wg-gateway/cli/dist/commands → node_modules/@wg-gateway/lab
+    join(here, '../../../../@wg-gateway/lab/dist/bin.js'),
+  ].find((file) => usable(file, constants.R_OK));
+  return script ? [process.execPath, script] : undefined;
+}
+
+function usable(file: string, mode: number): boolean {
+  try {
+    accessSync(file, mode);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Register `lab`. */
@@ -59,13 +70,14 @@ export function registerLab(program: Command, exit: { code: number }): void {
         exit.code = EXIT.ok;
         return;
       }
-      const bin = findLabBin();
-      if (!bin) {
+      const command = findLabCommand();
+      if (!command) {
         throw new CliError('LAB_MISSING', 'the lab is not installed (no wg-gateway-lab found)', {
           hint: 'install @wg-gateway/lab next to @wg-gateway/cli, or run scripts/install.sh in a checkout',
         });
       }
-      const child = spawn(bin, args, { stdio: 'inherit' });
+      const [file, ...prefix] = command;
+      const child = spawn(file as string, [...prefix, ...args], { stdio: 'inherit' });
       exit.code = await new Promise<number>((resolve) => {
         child.on('error', () => resolve(EXIT.error));
         child.on('exit', (code, signal) => resolve(code ?? (signal ? EXIT.error : EXIT.ok)));
