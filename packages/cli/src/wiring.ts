@@ -16,12 +16,8 @@ import {
   NodeKeySource,
   type WireGuardBackend,
 } from '@wg-gateway/core';
-import type {
-  BirdAdapter,
-  EtcdExchangeOptions,
-  FileStateStore,
-  KeepalivedAdapter,
-} from '@wg-gateway/runtime';
+import type { BirdAdapter, FileStateStore, KeepalivedAdapter } from '@wg-gateway/runtime';
+import type { EtcdExchangeOptions } from '@wg-gateway/runtime/etcd';
 import type { LoadedConfig } from './config-file.js';
 import { CliError } from './errors.js';
 import type { RuntimeSettings } from './runtime-section.js';
@@ -114,7 +110,8 @@ async function makeExchange(runtime: Runtime, rt: RuntimeSettings, debounceMs: n
           },
         }),
   };
-  return new runtime.EtcdExchange(options);
+  const { EtcdExchange } = await import('@wg-gateway/runtime/etcd');
+  return new EtcdExchange(options);
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { type Exchange, NodeKeySource } from '@wg-gateway/core';
-import { DirectoryExchange, EtcdExchange } from '@wg-gateway/runtime';
+import { DirectoryExchange } from '@wg-gateway/runtime';
+import { EtcdExchange } from '@wg-gateway/runtime/etcd';
 // A real etcd on loopback ports, as the runtime's own tests start it.
 import { type EtcdProcess, startEtcd } from '@wg-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

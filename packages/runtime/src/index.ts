@@ -9,7 +9,6 @@ export * from './bird/bird-reply.js';
 export * from './bird/bird-status.js';
 export * from './daemon/gateway-runner.js';
 export * from './exchange/directory-exchange.js';
-export * from './exchange/etcd-exchange.js';
 export * from './exchange/exchange-error.js';
 export * from './keepalived/keepalived-adapter.js';
 export * from './keepalived/vrrp-state.js';
