@@ -21,7 +21,7 @@ import type { Problem } from './problems.js';
 import { type Publication, type ReconcileResult, reconcile } from './reconcile.js';
 import { renderBirdConfig } from './render/bird.js';
 import { renderKeepalivedConfig } from './render/keepalived.js';
-import { emptyState, encodeState, type LinkStatus, type UnitState } from './state.js';
+import { emptyState, type LinkStatus } from './state.js';
 
 /** Everything the gateway drives. */
 export interface GatewayPorts {
@@ -96,7 +96,6 @@ export class Gateway {
 
   /** Steps shared by plan and reconcile: everything up to `reconcile()`. */
   async #compute(time: <T>(stage: GatewayStage, fn: () => Promise<T>) => Promise<T>): Promise<{
-    before: UnitState;
     result: ReconcileResult;
     observed: readonly ObservedInterface[];
   }> {
@@ -125,7 +124,7 @@ export class Gateway {
         keys: this.#ports.keys,
       }),
     );
-    return { before, result, observed };
+    return { result, observed };
   }
 
   #timer(timings: StageTiming[]) {
@@ -198,8 +197,7 @@ export class Gateway {
       result = computed.result;
       problems.push(...result.problems);
       const next = result.state;
-      if (encodeState(next) !== encodeState(computed.before))
-        await time('save-state', () => state.save(next));
+      if (result.stateChanged) await time('save-state', () => state.save(next));
       const publication = result.publish;
       await time('publish', () => exchange.publish(this.#self, publication));
       const planned = await time('plan', async () =>

@@ -15,10 +15,17 @@ export class LinkBook {
   readonly #keys = new Map<string, KeyRecord>();
   readonly #links = new Map<number, LinkRecord>();
   readonly #byUnit = new Map<string, Set<number>>();
+  #dirty = false;
 
   constructor(keys: readonly KeyRecord[], links: readonly LinkRecord[]) {
     for (const k of keys) this.#keys.set(k.publicKey, k);
     for (const l of links) this.setLink(l);
+    this.#dirty = false;
+  }
+
+  /** True once any key or link was added, replaced or removed since construction. */
+  get dirty(): boolean {
+    return this.#dirty;
   }
 
   #unitKey(peering: string, unit: string): string {
@@ -64,11 +71,13 @@ export class LinkBook {
 
   /** Add or replace a key (by public key). */
   setKey(key: KeyRecord): void {
+    this.#dirty = true;
     this.#keys.set(key.publicKey, key);
   }
 
   /** Add or replace a link (by port). */
   setLink(link: LinkRecord): void {
+    this.#dirty = true;
     this.#links.set(link.port, link);
     const k = this.#unitKey(link.peering, link.peerUnit);
     const ports = this.#byUnit.get(k);
@@ -78,12 +87,14 @@ export class LinkBook {
 
   /** Remove a link (garbage collection). */
   deleteLink(link: LinkRecord): void {
+    this.#dirty = true;
     this.#links.delete(link.port);
     this.#byUnit.get(this.#unitKey(link.peering, link.peerUnit))?.delete(link.port);
   }
 
   /** Remove a key (garbage collection). */
   deleteKey(key: KeyRecord): void {
+    this.#dirty = true;
     this.#keys.delete(key.publicKey);
   }
 }

@@ -51,6 +51,8 @@ export interface Publication {
 /** Everything reconcile produces. */
 export interface ReconcileResult {
   readonly state: UnitState;
+  /** False when `state` equals the input state: nothing needs saving. */
+  readonly stateChanged: boolean;
   readonly publish: Publication;
   readonly desired: DesiredSystem;
   readonly problems: readonly Problem[];
@@ -188,8 +190,13 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     portCounter: ports.counter,
     quarantine,
   };
+  // Only the book, the counter and the quarantine can change; the quarantine
+  // only shrinks by expiry or grows when the book drops a link.
+  const stateChanged =
+    book.dirty || ports.counter !== state.portCounter || quarantine.length !== state.quarantine.length;
   return {
     state: nextState,
+    stateChanged,
     publish: publication(config, book, links, ownMtus, groupOwn),
     desired,
     problems,

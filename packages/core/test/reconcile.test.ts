@@ -79,9 +79,22 @@ describe('reconcile: the link protocol', () => {
     expect(a1?.desired?.udpPorts).toEqual(a1?.desired?.interfaces.map((i) => i.listenPort));
   });
 
-  it('is idempotent once settled: same state, same publication', () => {
+  it('is idempotent once settled: same state, same publication, stateChanged false', () => {
     const w = twoSites();
     w.settle();
+    for (const u of w.units.values()) {
+      const again = reconcile({
+        config: u.config,
+        state: u.state,
+        remote: {},
+        group: {},
+        facts: { pathMtu: {}, interfaceOf: {} },
+        clock: w.clock,
+        keys: u.keys,
+      });
+      // no remote data: the links close, so the state must report a change
+      expect(again.stateChanged).toBe(true);
+    }
     const before = [...w.units.values()].map((u) => JSON.stringify([u.state, u.published]));
     for (const u of w.units.values()) w.step(u.id);
     expect([...w.units.values()].map((u) => JSON.stringify([u.state, u.published]))).toEqual(before);

@@ -147,6 +147,11 @@ export class World {
     });
     const changed = JSON.stringify(result.publish) !== JSON.stringify(u.published);
     const stateChanged = JSON.stringify(result.state) !== JSON.stringify(u.state);
+    if (stateChanged !== result.stateChanged) {
+      throw new Error(
+        `${id}: stateChanged is ${result.stateChanged} but the state ${stateChanged ? 'changed' : 'did not change'}`,
+      );
+    }
     u.state = result.state;
     u.desired = result.desired;
     u.problems = result.problems;
