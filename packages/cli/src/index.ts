@@ -1,15 +1,13 @@
 /**
- * `@wg-gateway/cli`: the `wg-gateway` command-line tool. The program and its
- * config-file loader are exported for embedding and tests.
+ * `@wg-gateway/cli`: the `wg-gateway` command-line tool. Nothing imports it:
+ * the gateway, its config schema and its daemon loop live in
+ * `@wg-gateway/runtime` (`createGateway`, `GatewayDaemon`). These exports
+ * are for the CLI's own tests.
  * @packageDocumentation
  */
 export * from './command-kit.js';
-export * from './config-file.js';
 export * from './errors.js';
 export * from './global-options.js';
 export * from './output/diff.js';
-export * from './preflight.js';
 export * from './program.js';
-export * from './runtime-section.js';
 export * from './sample-config.js';
-export * from './wiring.js';

@@ -8,14 +8,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, EXIT_CODES_HELP, examples, note } from './command-kit.js';
 import { registerApply } from './commands/apply.js';
 import { registerInit } from './commands/init.js';
-import { registerLab } from './commands/lab.js';
+import { labArguments, registerLab, runLab } from './commands/lab.js';
 import { registerPeerings } from './commands/peerings.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRender } from './commands/render.js';
 import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
 import { cliVersion, registerVersion } from './commands/version.js';
-import { DEFAULT_CONFIG_PATH } from './config-file.js';
 import { CliError } from './errors.js';
 import { errorJson, printJson } from './output/json.js';
 
@@ -26,7 +25,7 @@ export function buildProgram(exit: { code: number }): Command {
       'Highly available WireGuard site-to-site gateways: WireGuard tunnels, BIRD OSPFv3, Keepalived VRRP',
     )
     .version(cliVersion(), '-V, --version', 'print the version')
-    .option('-c, --config <file>', 'config file, YAML or JSON', DEFAULT_CONFIG_PATH)
+    .option('-c, --config <file>', 'config file, YAML or JSON', '/etc/wg-gateway/config.yaml')
     .addOption(
       new Option(
         '--backend <name>',
@@ -91,16 +90,38 @@ function report(error: unknown, json: boolean): void {
 /** Run the CLI with `argv` (as `process.argv`); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const exit = { code: EXIT.ok };
+  const json = argv.includes('--json');
   const program = buildProgram(exit);
+  if (json) {
+    // Under --json, commander's own messages go nowhere; the error is printed
+    // as one JSON document below.
+    program.configureOutput({ writeErr: () => {} });
+    for (const c of program.commands) c.configureOutput({ writeErr: () => {} });
+  }
   try {
+    // The lab's arguments are the lab's: commander must not parse its
+    // `--backend` or an `exec ... -- cmd --config X`.
+    const lab = labArguments(argv);
+    if (lab) return await runLab(lab);
     await program.parseAsync([...argv]);
     return exit.code;
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version end here with exit code 0.
-      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (e.exitCode === 0) return EXIT.ok;
+      if (json)
+        printJson({
+          ok: false,
+          error: {
+            code: 'USAGE',
+            message: e.message.replace(/^error: /, ''),
+            commander: e.code,
+            hint: 'add --help for usage',
+          },
+        });
+      return EXIT.usage;
     }
-    report(e, argv.includes('--json'));
+    report(e, json);
     return e instanceof CliError ? e.exitCode : EXIT.error;
   }
 }

@@ -130,7 +130,9 @@ describe('wg-gateway (no system access)', { timeout: 180_000 }, () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(file);
     expect(r.stderr).toMatch(/tunnels: must be at least 2 \(got 1\)/);
-    expect(r.stderr).toMatch(/runtime\.backend: .*"wgquick".*"netlink".*\(got "kernel"\)/);
+    expect(r.stderr).toMatch(
+      /runtime\.backend: unknown backend; known: dry-run, netlink, wgquick \(got "kernel"\)/,
+    );
     const json = await runCli(['--config', file, '--json', 'plan', '--backend', 'dry-run']);
     expect(json.code).toBe(1);
     const doc = JSON.parse(json.stdout) as {

@@ -3,9 +3,9 @@
  * process per unit, and operates on them (stop, start, reload, exec, down).
  * @module
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanupNamespaces, destroyNamespace, uniquePrefix } from '@wg-gateway/testkit/netns';
 import { LabError } from './lab-error.js';
@@ -20,7 +20,7 @@ import {
   saveRecord,
 } from './lab-record.js';
 import { expandTopology, findUnit, type LabSpec, type PeeringPlan } from './topology.js';
-import { type UnitPaths, unitConfig, unitPaths } from './unit-config.js';
+import { checkUnitConfig, type UnitPaths, unitConfig, unitPaths } from './unit-config.js';
 
 /** Options of {@link Lab.up}. */
 export interface UpOptions {
@@ -31,10 +31,18 @@ export interface UpOptions {
 }
 
 /**
- * The CLI's bin: every unit runs `wg-gateway run` from this workspace's build
- * (the lab drives the CLI; it does not wire a gateway itself).
+ * The CLI's bin: every unit runs `wg-gateway run` (the lab drives the CLI; it
+ * does not wire a gateway itself). `@wg-gateway/cli` is a dependency of this
+ * package, found by module resolution (its package.json's `bin`); the CLI
+ * does not depend on the lab, so there is no cycle.
  */
-const CLI_BIN = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
+const CLI_BIN = cliBin();
+
+function cliBin(): string {
+  const pkgFile = fileURLToPath(import.meta.resolve('@wg-gateway/cli/package.json'));
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { bin: Record<string, string> };
+  return join(dirname(pkgFile), pkg.bin['wg-gateway'] ?? 'dist/bin.js');
+}
 
 /** argv of `wg-gateway --config FILE` (the workspace's CLI build). */
 export function cliCommand(configFile: string): string[] {
@@ -179,6 +187,7 @@ export class Lab {
   async writeUnitConfig(unit: string, peerings?: readonly PeeringPlan[]): Promise<void> {
     const { site, unit: u } = findUnit(this.plan, unit);
     const config = unitConfig(this.plan, site, u, this.record.dir, this.exchangeConfig(), peerings);
+    checkUnitConfig(config, this.paths(unit).config);
     await writeFile(this.paths(unit).config, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   }
 

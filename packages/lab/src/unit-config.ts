@@ -1,33 +1,32 @@
 /**
- * The config file of one lab unit: the group config in the CLI's file
+ * The config file of one lab unit: the group config in the config file's
  * format (kebab-case keys) plus a `runtime:` section naming the backend, the
  * exchange and the daemons' files. Written as JSON (valid YAML too).
  * @module
  */
 import { join } from 'node:path';
 import type { GroupConfigInput } from '@wg-gateway/core';
-import { CHECK_ROUTE_SCRIPT } from '@wg-gateway/runtime';
+import { CHECK_ROUTE_SCRIPT, parseGatewayConfig, type RuntimeSectionInput } from '@wg-gateway/runtime';
 import type { PeeringPlan, SitePlan, TopologyPlan, UnitPlan } from './topology.js';
 
-/** The `runtime:` section, in the format of `wg-gateway`'s config file (docs/cli.md). */
-export interface UnitRuntimeConfig {
-  readonly backend: 'wgquick' | 'netlink';
-  /** Userspace WireGuard program: always `wireguard-go` in the lab. */
-  readonly userspace: string;
-  /** `dir:PATH` or `etcd:URL[,URL]`. */
-  readonly exchange: string;
-  readonly etcd?: { readonly prefix: string };
-  /** Metrics endpoint: off in the lab. */
-  readonly metrics: string;
-  readonly bird: { readonly mode: 'process'; readonly socket: string; readonly 'pid-file': string };
-  readonly keepalived: { readonly mode: 'process'; readonly 'run-dir': string };
-  readonly 'uapi-dir': string;
-  readonly 'interval-seconds': number;
-  readonly 'debounce-ms': number;
-}
+/**
+ * The `runtime:` section, typed by runtime's own schema (the config file's
+ * format, docs/cli.md); {@link checkUnitConfig} validates the whole file with
+ * the parser `wg-gateway` uses.
+ */
+export type UnitRuntimeConfig = RuntimeSectionInput;
 
 /** A unit's whole config file. */
 export type UnitConfigFile = GroupConfigInput & { readonly runtime: UnitRuntimeConfig };
+
+/**
+ * Validate a unit's config as `wg-gateway run` will, so a lab that writes a
+ * wrong field fails here, naming it, rather than in a unit's log.
+ * @throws {GatewayConfigError} naming each bad field.
+ */
+export function checkUnitConfig(config: UnitConfigFile, file: string): void {
+  parseGatewayConfig(config, { file });
+}
 
 /** Files of one unit under the lab directory. */
 export interface UnitPaths {

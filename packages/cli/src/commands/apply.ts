@@ -4,11 +4,9 @@
  */
 import type { Command } from 'commander';
 import { bindAction, EXIT, examples, out } from '../command-kit.js';
-import { loadSettings } from '../global-options.js';
+import { openGateway } from '../global-options.js';
 import { reportJson, reportText } from '../output/changes.js';
 import { printJson } from '../output/json.js';
-import { preflight } from '../preflight.js';
-import { createWiring } from '../wiring.js';
 
 /** Register `apply`. */
 export function registerApply(program: Command, exit: { code: number }): void {
@@ -22,9 +20,7 @@ Exit codes: 0 applied, 1 a stage failed (the report names it) or an error.
 ${examples('sudo wg-gateway apply', 'sudo wg-gateway --exchange dir:/srv/wg-exchange apply --json')}`,
     );
   bindAction(cmd, exit, async (globals) => {
-    const settings = await loadSettings(globals);
-    preflight(settings, 'apply', 'apply');
-    const wiring = await createWiring(settings);
+    const wiring = await openGateway(globals, 'apply', 'apply');
     try {
       const report = await wiring.gateway.reconcile();
       if (globals.json) printJson(reportJson(report));

@@ -6,12 +6,10 @@
 import { type Problem, splitList } from '@wg-gateway/core';
 import type { Command } from 'commander';
 import { bindAction, EXIT, examples, out } from '../command-kit.js';
-import { loadSettings } from '../global-options.js';
+import { openGateway } from '../global-options.js';
 import { problemLine } from '../output/changes.js';
 import { printJson } from '../output/json.js';
 import { formatTable } from '../output/table.js';
-import { preflight } from '../preflight.js';
-import { createWiring } from '../wiring.js';
 
 /** A remote unit as `peerings` shows it (public data only). */
 export interface RemoteUnitRow {
@@ -39,12 +37,11 @@ export function registerPeerings(program: Command, exit: { code: number }): void
     .addHelpText('after', examples('wg-gateway peerings', 'wg-gateway peerings --json | jq ".[].problems"'));
   bindAction(cmd, exit, async (globals) => {
     const real = globals.backend !== undefined && globals.backend !== 'dry-run';
-    const settings = await loadSettings(globals, {
+    const wiring = await openGateway(globals, 'peerings', 'observe', {
       allowDryRun: true,
       ...(real ? {} : { forceBackend: 'dry-run' }),
     });
-    preflight(settings, 'observe', 'peerings');
-    const wiring = await createWiring(settings);
+    const settings = wiring.config;
     try {
       const { group } = settings;
       const snapshot = await wiring.exchange.read(

@@ -4,21 +4,20 @@
  */
 
 import type { GatewayPlan } from '@wg-gateway/core';
+import type { GatewayConfig } from '@wg-gateway/runtime';
 import type { Command } from 'commander';
 import { bindAction, EXIT, examples, out } from '../command-kit.js';
-import { loadSettings } from '../global-options.js';
+import { openGateway } from '../global-options.js';
 import { changeJson, changeLine, problemLine } from '../output/changes.js';
 import { unifiedDiff } from '../output/diff.js';
 import { printJson } from '../output/json.js';
-import { preflight } from '../preflight.js';
-import { createWiring, type Settings } from '../wiring.js';
 
 /** A plan as JSON: no private key anywhere. */
-export function planJson(plan: GatewayPlan, settings: Settings): Record<string, unknown> {
+export function planJson(plan: GatewayPlan, settings: GatewayConfig): Record<string, unknown> {
   const { paths } = settings.group;
   return {
     empty: plan.empty,
-    backend: settings.backend,
+    backend: settings.runtime.backend,
     wireguard: plan.changes.map(changeJson),
     bird: {
       changed: plan.bird.installed !== plan.bird.next,
@@ -41,13 +40,13 @@ export function planJson(plan: GatewayPlan, settings: Settings): Record<string, 
 }
 
 /** A plan as text: WireGuard changes, then the BIRD and Keepalived diffs, then problems and a summary. */
-export function planText(plan: GatewayPlan, settings: Settings): string {
+export function planText(plan: GatewayPlan, settings: GatewayConfig): string {
   const j = planJson(plan, settings) as {
     bird: { diff: string };
     keepalived: { diff: string; enabled: boolean };
   };
   const parts: string[] = [];
-  parts.push(`WireGuard (${settings.backend} backend):`);
+  parts.push(`WireGuard (${settings.runtime.backend} backend):`);
   parts.push(
     plan.changes.length === 0 ? '  no changes' : plan.changes.map((c) => `  ${changeLine(c)}`).join('\n'),
   );
@@ -90,9 +89,8 @@ interface the state wants shows as to be created.
 ${examples('sudo wg-gateway plan', 'wg-gateway plan --backend dry-run --json | jq .wireguard')}`,
     );
   bindAction(cmd, exit, async (globals) => {
-    const settings = await loadSettings(globals, { allowDryRun: true });
-    preflight(settings, 'observe', 'plan');
-    const wiring = await createWiring(settings);
+    const wiring = await openGateway(globals, 'plan', 'observe', { allowDryRun: true });
+    const settings = wiring.config;
     try {
       const plan = await wiring.gateway.plan();
       if (globals.json) printJson(planJson(plan, settings));

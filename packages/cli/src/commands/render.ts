@@ -6,10 +6,8 @@
 import { renderWgQuickConfig } from '@wg-gateway/core';
 import { Argument, type Command } from 'commander';
 import { bindAction, EXIT, examples, note, out } from '../command-kit.js';
-import { loadSettings } from '../global-options.js';
+import { openGateway } from '../global-options.js';
 import { printJson } from '../output/json.js';
-import { preflight } from '../preflight.js';
-import { createWiring } from '../wiring.js';
 
 /** What `render` can print. */
 export type RenderTarget = 'bird' | 'keepalived' | 'wireguard';
@@ -38,12 +36,11 @@ ${examples('wg-gateway render bird > /tmp/bird.conf && bird -p -c /tmp/bird.conf
   bindAction<{ showSecrets: boolean }>(cmd, exit, async (globals, options, args) => {
     const what = args[0] as RenderTarget;
     const real = globals.backend !== undefined && globals.backend !== 'dry-run';
-    const settings = await loadSettings(globals, {
+    const wiring = await openGateway(globals, 'render', 'observe', {
       allowDryRun: true,
       ...(real ? {} : { forceBackend: 'dry-run' }),
     });
-    preflight(settings, 'observe', 'render');
-    const wiring = await createWiring(settings);
+    const settings = wiring.config;
     try {
       const plan = await wiring.gateway.plan();
       if (what === 'bird') {

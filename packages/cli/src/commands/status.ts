@@ -4,15 +4,13 @@
  */
 
 import type { LinkRecord, ObservedInterface, Problem } from '@wg-gateway/core';
-import type { OspfNeighbor, VrrpState } from '@wg-gateway/runtime';
+import type { ComposedGateway, OspfNeighbor, VrrpState } from '@wg-gateway/runtime';
 import type { Command } from 'commander';
 import { bindAction, EXIT, examples, out } from '../command-kit.js';
-import { loadSettings } from '../global-options.js';
+import { openGateway } from '../global-options.js';
 import { problemLine } from '../output/changes.js';
 import { printJson } from '../output/json.js';
 import { formatAge, formatBytes, formatTable } from '../output/table.js';
-import { preflight } from '../preflight.js';
-import { createWiring, type Wiring } from '../wiring.js';
 
 /** One link as `status` shows it. */
 export interface LinkStatusRow {
@@ -68,8 +66,8 @@ export function linkRows(
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Gather the status; each source that fails is reported in its place, not thrown. */
-export async function collectStatus(wiring: Wiring): Promise<StatusReport> {
-  const { group, runtime } = wiring.settings;
+export async function collectStatus(wiring: ComposedGateway): Promise<StatusReport> {
+  const { group, runtime } = wiring.config;
   const state = await wiring.state.load();
   const observed = await wiring.backend.observe();
   let ospf: StatusReport['ospf'];
@@ -165,9 +163,7 @@ export function registerStatus(program: Command, exit: { code: number }): void {
       ),
     );
   bindAction(cmd, exit, async (globals) => {
-    const settings = await loadSettings(globals);
-    preflight(settings, 'observe', 'status');
-    const wiring = await createWiring(settings);
+    const wiring = await openGateway(globals, 'status', 'observe');
     try {
       const status = await collectStatus(wiring);
       if (globals.json) printJson(status);

@@ -1,47 +1,35 @@
 /**
  * A unified text diff (`diff -u` style) of two config texts, for `plan`.
- * Configs are a few hundred lines, so a plain LCS table is enough.
+ * Uses the maintained `diff` package (Myers' O(ND) algorithm), so a large
+ * bird.conf diff stays fast and small in memory.
  * @module
  */
+import { type StructuredPatch, type StructuredPatchHunk, structuredPatch } from 'diff';
 
-type Op = { readonly kind: ' ' | '-' | '+'; readonly line: string };
+/** Beyond this many changed lines the diff is one hunk replacing the file. */
+export const MAX_EDITS = 2000;
 
-function splitLines(text: string | undefined): string[] {
-  if (text === undefined || text === '') return [];
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
+function lines(text: string): string[] {
+  return text === '' ? [] : text.slice(0, -1).split('\n');
 }
 
-/** Line operations turning `a` into `b` (longest common subsequence). */
-function diffLines(a: readonly string[], b: readonly string[]): Op[] {
-  const n = a.length;
-  const m = b.length;
-  // lcs[i][j]: LCS length of a[i..] and b[j..].
-  const lcs: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) {
-    const row = lcs[i] as Uint32Array;
-    const below = lcs[i + 1] as Uint32Array;
-    for (let j = m - 1; j >= 0; j--) {
-      row[j] =
-        a[i] === b[j] ? (below[j + 1] as number) + 1 : Math.max(below[j] as number, row[j + 1] as number);
-    }
-  }
-  const ops: Op[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) {
-      ops.push({ kind: ' ', line: a[i++] as string });
-      j++;
-    } else if (i < n && (j >= m || (lcs[i + 1]?.[j] as number) >= (lcs[i]?.[j + 1] as number))) {
-      // Deletions first, as `diff -u` prints them.
-      ops.push({ kind: '-', line: a[i++] as string });
-    } else {
-      ops.push({ kind: '+', line: b[j++] as string });
-    }
-  }
-  return ops;
+/** A hunk that deletes every line of `a` and adds every line of `b`. */
+function wholeFile(a: string, b: string): StructuredPatchHunk {
+  const removed = lines(a);
+  const added = lines(b);
+  return {
+    oldStart: 1,
+    oldLines: removed.length,
+    newStart: 1,
+    newLines: added.length,
+    lines: [...removed.map((l) => `-${l}`), ...added.map((l) => `+${l}`)],
+  };
+}
+
+/** Text with a final newline (so no "\ No newline at end of file" markers); "" for no file. */
+function normalise(text: string | undefined): string {
+  if (text === undefined || text === '') return '';
+  return text.endsWith('\n') ? text : `${text}\n`;
 }
 
 /**
@@ -55,36 +43,27 @@ export function unifiedDiff(
   context = 3,
 ): string {
   if (before === after) return '';
-  const ops = diffLines(splitLines(before), splitLines(after));
-  const changed = ops.map((o, k) => (o.kind === ' ' ? -1 : k)).filter((k) => k >= 0);
-  if (changed.length === 0) return '';
+  const a = normalise(before);
+  const b = normalise(after);
+  if (a === b) return '';
+  // Past MAX_EDITS changed lines the files share little: one hunk replacing
+  // the whole file says as much and bounds time and memory.
+  const patch = structuredPatch(labels.before, labels.after, a, b, undefined, undefined, {
+    context,
+    maxEditLength: MAX_EDITS,
+  }) as StructuredPatch | undefined;
+  const hunks = patch?.hunks ?? [wholeFile(a, b)];
+  if (hunks.length === 0) return '';
   const out = [
     `--- ${before === undefined ? '/dev/null' : labels.before}`,
     `+++ ${after === undefined ? '/dev/null' : labels.after}`,
   ];
-  // Group changed ops into hunks whose context windows touch.
-  let k = 0;
-  while (k < changed.length) {
-    const start = Math.max(0, (changed[k] as number) - context);
-    let end = Math.min(ops.length, (changed[k] as number) + context + 1);
-    while (k + 1 < changed.length && (changed[k + 1] as number) - context <= end) {
-      k++;
-      end = Math.min(ops.length, (changed[k] as number) + context + 1);
-    }
-    k++;
-    let aLine = 1;
-    let bLine = 1;
-    for (const o of ops.slice(0, start)) {
-      if (o.kind !== '+') aLine++;
-      if (o.kind !== '-') bLine++;
-    }
-    const hunk = ops.slice(start, end);
-    const aCount = hunk.filter((o) => o.kind !== '+').length;
-    const bCount = hunk.filter((o) => o.kind !== '-').length;
-    out.push(
-      `@@ -${aCount === 0 ? aLine - 1 : aLine},${aCount} +${bCount === 0 ? bLine - 1 : bLine},${bCount} @@`,
-    );
-    for (const o of hunk) out.push(`${o.kind}${o.line}`);
+  for (const h of hunks) {
+    // `diff -u` numbers an empty side by the line before it.
+    const oldStart = h.oldLines === 0 ? h.oldStart - 1 : h.oldStart;
+    const newStart = h.newLines === 0 ? h.newStart - 1 : h.newStart;
+    out.push(`@@ -${Math.max(oldStart, 0)},${h.oldLines} +${Math.max(newStart, 0)},${h.newLines} @@`);
+    for (const line of h.lines) if (!line.startsWith('\\')) out.push(line);
   }
   return `${out.join('\n')}\n`;
 }

@@ -1,10 +1,11 @@
 /**
- * Refreshing the daemon's metrics before each scrape: tunnels (state +
+ * Refreshing a gateway's metrics before each scrape: tunnels (state +
  * observe), BIRD (control socket) and VRRP (Keepalived's state files).
  * @module
  */
-import { BirdControl, type GatewayMetrics } from '@wg-gateway/runtime';
-import type { Wiring } from './wiring.js';
+import { BirdControl } from '../bird/bird-control.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { ComposedGateway } from './create-gateway.js';
 
 /**
  * Update `metrics` from the system. A source that cannot be read is skipped
@@ -12,17 +13,17 @@ import type { Wiring } from './wiring.js';
  */
 export async function refreshMetrics(
   metrics: GatewayMetrics,
-  wiring: Wiring,
+  gw: ComposedGateway,
   onError: (e: unknown, source: string) => void,
 ): Promise<void> {
   try {
-    const [state, observed] = await Promise.all([wiring.state.load(), wiring.backend.observe()]);
+    const [state, observed] = await Promise.all([gw.state.load(), gw.backend.observe()]);
     metrics.setTunnels(state?.links ?? [], observed, Date.now());
   } catch (e) {
     onError(e, 'tunnels');
   }
   try {
-    const control = await BirdControl.connect(wiring.settings.runtime.bird.socket, { timeoutMs: 2000 });
+    const control = await BirdControl.connect(gw.config.runtime.bird.socket, { timeoutMs: 2000 });
     try {
       const protocols = await control.protocolsAll();
       const neighbors = await control.ospfNeighbors();
@@ -34,9 +35,9 @@ export async function refreshMetrics(
   } catch (e) {
     onError(e, 'bird');
   }
-  if (wiring.keepalived && wiring.settings.group.vips.length > 0) {
+  if (gw.keepalived && gw.config.group.vips.length > 0) {
     try {
-      metrics.setVrrpStates(await wiring.keepalived.vrrpStates());
+      metrics.setVrrpStates(await gw.keepalived.vrrpStates());
     } catch (e) {
       onError(e, 'vrrp');
     }

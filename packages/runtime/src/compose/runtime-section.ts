@@ -1,24 +1,23 @@
 /**
  * The config file's optional `runtime:` section: how this unit runs (which
  * WireGuard backend, where peer data is exchanged, how BIRD and Keepalived
- * are driven, metrics, timers). The CLI validates it itself and strips it
- * before the rest goes to core's `parseGroupConfig`.
+ * are driven, metrics, timers). Validated here and stripped before the rest
+ * goes to core's `parseGroupConfig` (see config-document.ts).
  * @module
  */
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import type { DaemonMode } from '../bird/bird-adapter.js';
 
 /** Where units publish and read peer data. */
 export type ExchangeSpec =
   | { readonly kind: 'dir'; readonly path: string }
   | { readonly kind: 'etcd'; readonly endpoints: readonly string[] };
 
-/** How a daemon is driven: our own process (lab, CI) or the host's systemd unit. */
-export type DaemonMode = 'process' | 'systemd';
-
 /** The validated `runtime:` section, defaults filled in. */
 export interface RuntimeSettings {
-  readonly backend: 'wgquick' | 'netlink';
+  /** Backend name in the {@link BackendRegistry} (`wgquick`, `netlink`, `dry-run`, or one registered by an embedder). */
+  readonly backend: string;
   /** Userspace WireGuard program (`wireguard-go`); undefined = kernel WireGuard. */
   readonly userspace: string | undefined;
   readonly exchange: ExchangeSpec;
@@ -83,7 +82,11 @@ const mode = z.enum(['process', 'systemd']);
 /** Schema of the `runtime:` section (strict: unknown keys are refused). */
 export const runtimeSectionSchema = z
   .object({
-    backend: z.enum(['wgquick', 'netlink']).default('wgquick'),
+    // Checked against the backend registry by parseGatewayConfig.
+    backend: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, 'a backend name: wgquick, netlink, dry-run or one you registered')
+      .default('wgquick'),
     userspace: z
       .string()
       .regex(
@@ -125,6 +128,9 @@ export const runtimeSectionSchema = z
     'debounce-ms': z.number().int().min(0).max(60_000).default(500),
   })
   .strict();
+
+/** The `runtime:` section as written in a config file (kebab-case keys, every field optional). */
+export type RuntimeSectionInput = z.input<typeof runtimeSectionSchema>;
 
 /** One issue of the runtime section, in core's ValidationIssue shape. */
 export interface RuntimeIssue {

@@ -1,0 +1,221 @@
+/**
+ * The daemon around a composed gateway: a {@link GatewayRunner} loop per
+ * config, the metrics endpoint (refreshed before each scrape), and signals:
+ * SIGTERM/SIGINT finish the reconcile in flight and stop; SIGHUP re-reads
+ * the config and swaps it in when valid (an invalid one is logged and the
+ * running one kept).
+ * @module
+ */
+import type { GatewayReport } from '@wg-gateway/core';
+import { type BackendRegistry, defaultBackendRegistry } from '../compose/backend-registry.js';
+import { type GatewayConfig, loadGatewayConfig } from '../compose/config-document.js';
+import { type ComposedGateway, composeGateway } from '../compose/create-gateway.js';
+import { refreshMetrics } from '../compose/metrics-refresh.js';
+import { createLogger, type Logger } from '../log.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { type MetricsServer, startMetricsServer } from '../metrics/metrics-server.js';
+import { GatewayRunner, type TriggerReason } from './gateway-runner.js';
+
+/** Options of {@link GatewayDaemon}. */
+export interface GatewayDaemonOptions {
+  /** The validated config to start with. */
+  readonly config: GatewayConfig;
+  /**
+   * Re-read the config on SIGHUP or {@link GatewayDaemon.reload} (and check
+   * it: throw to refuse it). Default: re-read `config.file`.
+   */
+  readonly load?: () => Promise<GatewayConfig>;
+  readonly registry?: BackendRegistry;
+  /** Default: JSON lines on stderr with the group and unit. */
+  readonly logger?: Logger;
+  /** Handle SIGTERM, SIGINT and SIGHUP (default true). */
+  readonly signals?: boolean;
+  /** Serve metrics on `runtime.metrics` (default true; `metrics: off` in the file also turns it off). */
+  readonly serveMetrics?: boolean;
+  /** Called with every report, after it is logged and counted. */
+  readonly onReport?: (report: GatewayReport, reason: TriggerReason) => void;
+}
+
+function logReport(logger: Logger, report: GatewayReport, reason: string): void {
+  const fields = {
+    reason,
+    ok: report.ok,
+    durationMs: report.durationMs,
+    links: report.links,
+    changes: report.changes.map((c) => ({
+      name: c.name,
+      action: c.action,
+      ok: c.ok,
+      operations: c.operations,
+      ...(c.error ? { error: { code: c.error.code, message: c.error.message } } : {}),
+    })),
+    bird: report.bird,
+    keepalived: report.keepalived,
+    problems: report.problems.length,
+  };
+  if (report.ok) logger.info(fields, 'reconciled');
+  else logger.error({ ...fields, failedStage: report.failedStage, error: report.error }, 'reconcile failed');
+  for (const p of report.problems) logger.warn({ problem: p }, p.message);
+}
+
+/** Runs a gateway until stopped. */
+export class GatewayDaemon {
+  readonly metrics = new GatewayMetrics();
+  readonly logger: Logger;
+  readonly #o: GatewayDaemonOptions;
+  #config: GatewayConfig;
+  #next: GatewayConfig | undefined;
+  #current: ComposedGateway | undefined;
+  readonly #stop = new AbortController();
+  #cycle = new AbortController();
+  #server: MetricsServer | undefined;
+  /** Reconciles completed so far (across reloads). */
+  reconciles = 0;
+
+  constructor(options: GatewayDaemonOptions) {
+    this.#o = options;
+    this.#config = options.config;
+    this.logger =
+      options.logger ??
+      createLogger({
+        destination: process.stderr,
+        base: { group: options.config.group.group, unit: options.config.group.unit },
+      });
+  }
+
+  /** The config running now. */
+  get config(): GatewayConfig {
+    return this.#config;
+  }
+
+  /** The gateway wired now (undefined between configs). */
+  get current(): ComposedGateway | undefined {
+    return this.#current;
+  }
+
+  /** The metrics endpoint, once {@link run} started it. */
+  get server(): MetricsServer | undefined {
+    return this.#server;
+  }
+
+  /** Finish the reconcile in flight and stop. */
+  stop(reason = 'stop'): void {
+    this.logger.info({ signal: reason }, 'stopping');
+    this.#stop.abort();
+    this.#cycle.abort();
+  }
+
+  /** Re-read the config; swap it in when valid. Resolves to whether it was taken. */
+  async reload(): Promise<boolean> {
+    this.logger.info({ file: this.#config.file }, 'reload: re-reading the config');
+    try {
+      const file = this.#config.file;
+      const load =
+        this.#o.load ??
+        (() => {
+          if (file === undefined) throw new Error('no config file to re-read (pass options.load)');
+          return loadGatewayConfig(file, { registry: this.#o.registry ?? defaultBackendRegistry });
+        });
+      this.#next = await load();
+      this.#cycle.abort();
+      return true;
+    } catch (e) {
+      this.logger.error({ err: e }, 'new config refused; keeping the running one');
+      return false;
+    }
+  }
+
+  /**
+   * Run until {@link stop} (or SIGTERM/SIGINT). The metrics address and log
+   * fields stay as started until a restart.
+   */
+  async run(): Promise<{ reconciles: number }> {
+    const onStop = (signal: NodeJS.Signals) => this.stop(signal);
+    const onHup = () => void this.reload();
+    const signals = this.#o.signals ?? true;
+    if (signals) {
+      process.on('SIGTERM', onStop);
+      process.on('SIGINT', onStop);
+      process.on('SIGHUP', onHup);
+    }
+    try {
+      await this.#startMetrics();
+      while (!this.#stop.signal.aborted) await this.#runOnce();
+    } finally {
+      if (signals) {
+        process.off('SIGTERM', onStop);
+        process.off('SIGINT', onStop);
+        process.off('SIGHUP', onHup);
+      }
+      await this.#server?.close();
+      this.#server = undefined;
+    }
+    this.logger.info({ reconciles: this.reconciles }, 'stopped');
+    return { reconciles: this.reconciles };
+  }
+
+  async #startMetrics(): Promise<void> {
+    const listen = this.#config.runtime.metrics;
+    if (!listen || this.#o.serveMetrics === false) return;
+    this.#server = await startMetricsServer({
+      metrics: this.metrics,
+      host: listen.host,
+      port: listen.port,
+      beforeScrape: async () => {
+        if (this.#current)
+          await refreshMetrics(this.metrics, this.#current, (e, source) =>
+            this.logger.debug({ err: e, source }, 'metrics source unavailable'),
+          );
+      },
+      onError: (e) => this.logger.warn({ err: e }, 'metrics'),
+    });
+    const { host, port } = this.#server;
+    this.logger.info(
+      { host, port },
+      `metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`,
+    );
+  }
+
+  /** One config's lifetime: wire, loop until stopped or reloaded, release. */
+  async #runOnce(): Promise<void> {
+    const config = this.#config;
+    const gw = await composeGateway(config, this.#o.registry ? { registry: this.#o.registry } : {});
+    this.#current = gw;
+    const { group, runtime } = config;
+    const runner = new GatewayRunner({
+      reconcile: () => gw.gateway.reconcile(),
+      watch: (onChange) =>
+        gw.exchange.watch(
+          { group: group.group, unit: group.unit },
+          group.peerings.map((p) => p.id),
+          onChange,
+        ),
+      intervalMs: runtime.intervalSeconds * 1000,
+      debounceMs: runtime.debounceMs,
+      signal: this.#cycle.signal,
+      onReport: (report, reason) => {
+        this.reconciles += 1;
+        this.metrics.recordReport(report);
+        logReport(this.logger, report, reason);
+        this.#o.onReport?.(report, reason);
+      },
+      onError: (e, reason) => this.logger.error({ err: e, reason }, 'reconcile threw'),
+    });
+    this.logger.info(
+      { backend: runtime.backend, exchange: runtime.exchange, intervalSeconds: runtime.intervalSeconds },
+      'running',
+    );
+    try {
+      await runner.start();
+    } finally {
+      this.#current = undefined;
+      await gw.close();
+    }
+    if (this.#next) {
+      this.#config = this.#next;
+      this.#next = undefined;
+      this.logger.info({ file: this.#config.file }, 'new config applied');
+    }
+    this.#cycle = new AbortController();
+  }
+}
