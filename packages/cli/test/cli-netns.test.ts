@@ -105,7 +105,8 @@ for (const backend of BACKENDS)
 
     beforeAll(async () => {
       assertBuilt();
-      await cleanupNamespaces('wc');
+      // PREFIX is unique to this run: nothing of ours exists yet, and other
+      // runs' namespaces (same base, other suffix) are never touched.
       const root = tempDir();
       const exchange = join(root, 'exchange');
       const make = async (
