@@ -35,7 +35,7 @@ function logReport(logger: Logger, report: GatewayReport, reason: string): void 
 export async function runDaemon(globals: GlobalOptions): Promise<number> {
   let settings: Settings = await loadSettings(globals);
   preflight(settings, 'apply', 'run');
-  const { createLogger, GatewayMetrics, GatewayRunner, startMetricsServer } = await import(
+  const { createLogger, DaemonSupervisor, GatewayMetrics, GatewayRunner, startMetricsServer } = await import(
     '@wg-gateway/runtime'
   );
   const { refreshMetrics } = await import('../daemon-metrics.js');
@@ -95,6 +95,11 @@ export async function runDaemon(globals: GlobalOptions): Promise<number> {
       `metrics on http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}/metrics`,
     );
 
+  const supervisor = new DaemonSupervisor({
+    daemons: () => [current?.bird, current?.keepalived].filter((d) => d !== undefined),
+    registry: metrics.registry,
+    log: logger,
+  });
   try {
     while (!stop.signal.aborted) {
       const wiring = await createWiring(settings);
@@ -117,6 +122,7 @@ export async function runDaemon(globals: GlobalOptions): Promise<number> {
           logReport(logger, report, reason);
         },
         onError: (e, reason) => logger.error({ err: e, reason }, 'reconcile threw'),
+        supervise: () => supervisor.tick(),
       });
       logger.info(
         { backend: settings.backend, exchange: runtime.exchange, intervalSeconds: runtime.intervalSeconds },
