@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import {
+  birdDaemon,
   type DaemonConfigurator,
   DryRunBackend,
   type Exchange,
@@ -13,6 +14,7 @@ import {
   type GatewayPorts,
   type GroupConfig,
   type HostSystem,
+  keepalivedDaemon,
   NodeKeySource,
   type WireGuardBackend,
 } from '@wg-gateway/core';
@@ -166,6 +168,7 @@ export async function createWiring(settings: Settings): Promise<Wiring> {
         configPath: group.paths.birdConfig,
         socketPath: rt.bird.socket,
         ...(rt.bird.pidFile === undefined ? {} : { pidPath: rt.bird.pidFile }),
+        ...(rt.bird.mainConfig === undefined ? {} : { include: { mainConfig: rt.bird.mainConfig } }),
       });
   const keepalived = dry
     ? undefined
@@ -173,6 +176,9 @@ export async function createWiring(settings: Settings): Promise<Wiring> {
         mode: rt.keepalived.mode,
         configPath: group.paths.keepalivedConfig,
         runDir: rt.keepalived.runDir,
+        ...(rt.keepalived.mainConfig === undefined
+          ? {}
+          : { include: { mainConfig: rt.keepalived.mainConfig } }),
       });
   const host: HostSystem | undefined = dry
     ? undefined
@@ -186,8 +192,11 @@ export async function createWiring(settings: Settings): Promise<Wiring> {
     state,
     exchange,
     backend,
-    bird: bird ?? readOnlyConfigurator('bird', birdFile),
-    keepalived: keepalived ?? readOnlyConfigurator('keepalived', kaFile),
+    daemons: [
+      bird?.daemonSpec() ??
+        birdDaemon(readOnlyConfigurator('bird', birdFile), { include: rt.bird.mainConfig !== undefined }),
+      keepalived?.daemonSpec() ?? keepalivedDaemon(readOnlyConfigurator('keepalived', kaFile)),
+    ],
     ...(host ? { host } : {}),
     clock: { now: () => Date.now() },
     keys: new NodeKeySource(),

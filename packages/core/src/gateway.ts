@@ -1,26 +1,25 @@
 /**
  * The one-shot gateway reconcile: load state → read the exchange → observe
  * and gather host facts → `reconcile()` → save state → publish → plan →
- * apply → render and reload BIRD and Keepalived → report. All I/O goes
- * through the ports; the continuous loop lives in runtime.
+ * apply → render and reload each daemon of the list (BIRD, Keepalived, ...)
+ * → report. All I/O goes through the ports; the continuous loop lives in runtime.
  * @module
  */
 import type { FactsQuery, WireGuardBackend } from './backend.js';
 import type { InterfaceChange } from './changes.js';
 import type { Clock } from './clock.js';
 import type { GroupConfig } from './config.js';
+import { checkDaemonList, type DaemonSpec } from './daemon-spec.js';
 import type { DesiredSystem } from './desired.js';
 import { WgGatewayError } from './errors.js';
 import type { HostFacts } from './facts.js';
-import type { DaemonConfigurator, Exchange, HostSystem, StateStore, UnitAddress } from './gateway-ports.js';
-import type { GatewayReport, GatewayStage, StageTiming } from './gateway-report.js';
+import type { Exchange, HostSystem, StateStore, UnitAddress } from './gateway-ports.js';
+import type { DaemonOutcome, GatewayReport, GatewayStage, StageTiming } from './gateway-report.js';
 import type { KeySource } from './keys.js';
 import type { ObservedInterface } from './observed.js';
 import { plan } from './plan.js';
 import type { Problem } from './problems.js';
 import { type Publication, type ReconcileResult, reconcile } from './reconcile.js';
-import { renderBirdConfig } from './render/bird.js';
-import { renderKeepalivedConfig } from './render/keepalived.js';
 import { emptyState, type LinkStatus } from './state.js';
 
 /** Everything the gateway drives. */
@@ -29,8 +28,11 @@ export interface GatewayPorts {
   readonly state: StateStore;
   readonly exchange: Exchange;
   readonly backend: WireGuardBackend;
-  readonly bird: DaemonConfigurator;
-  readonly keepalived: DaemonConfigurator;
+  /**
+   * The daemons whose configs are rendered and reloaded after the WireGuard
+   * apply, in this order (e.g. `[birdDaemon(...), keepalivedDaemon(...)]`).
+   */
+  readonly daemons: readonly DaemonSpec[];
   readonly host?: HostSystem;
   readonly clock: Clock;
   readonly keys: KeySource;
@@ -39,13 +41,19 @@ export interface GatewayPorts {
 /** What `plan()` shows: nothing is written, published or applied. */
 export interface GatewayPlan {
   readonly changes: readonly InterfaceChange[];
-  readonly bird: { readonly installed: string | undefined; readonly next: string };
-  readonly keepalived: { readonly installed: string | undefined; readonly next: string | undefined };
+  /** Per daemon stage name: the installed text and the text apply would install (undefined: none / not wanted). */
+  readonly daemons: Readonly<Record<string, DaemonPlan>>;
   readonly publish: Publication;
   readonly desired: DesiredSystem;
   readonly problems: readonly Problem[];
   /** True when applying would change nothing anywhere. */
   readonly empty: boolean;
+}
+
+/** One daemon's part of a {@link GatewayPlan}. */
+export interface DaemonPlan {
+  readonly installed: string | undefined;
+  readonly next: string | undefined;
 }
 
 /** A failure inside one stage. */
@@ -86,7 +94,9 @@ function factsQuery(
 export class Gateway {
   readonly #ports: GatewayPorts;
 
+  /** @throws {InvalidDaemonListError} when two daemons share a stage name or one takes a gateway stage's name. */
   constructor(ports: GatewayPorts) {
+    checkDaemonList(ports.daemons);
     this.#ports = ports;
   }
 
@@ -147,22 +157,20 @@ export class Gateway {
     try {
       const { result, observed } = await this.#compute(time);
       const changes = plan(result.desired.interfaces, observed);
-      const birdNext = renderBirdConfig(result.desired.bird);
-      const kaNext = result.desired.keepalived
-        ? renderKeepalivedConfig(result.desired.keepalived)
-        : undefined;
-      const [birdNow, kaNow] = await Promise.all([
-        this.#ports.bird.installed(),
-        this.#ports.keepalived.installed(),
-      ]);
+      const daemons: Record<string, DaemonPlan> = {};
+      for (const d of this.#ports.daemons) {
+        daemons[d.stage] = {
+          next: await time(d.stage, async () => d.render(result.desired)),
+          installed: await time(d.stage, () => d.configurator.installed()),
+        };
+      }
       return {
         changes,
-        bird: { installed: birdNow, next: birdNext },
-        keepalived: { installed: kaNow, next: kaNext },
+        daemons,
         publish: result.publish,
         desired: result.desired,
         problems: result.problems,
-        empty: changes.length === 0 && birdNow === birdNext && kaNow === kaNext,
+        empty: changes.length === 0 && Object.values(daemons).every((d) => d.installed === d.next),
       };
     } catch (e) {
       if (e instanceof StageFailure) {
@@ -180,14 +188,13 @@ export class Gateway {
    * published public key never loses its private key.
    */
   async reconcile(): Promise<GatewayReport> {
-    const { clock, state, exchange, backend, bird, keepalived, host } = this.#ports;
+    const { clock, state, exchange, backend, daemons, host } = this.#ports;
     const startedAt = clock.now();
     const timings: StageTiming[] = [];
     const time = this.#timer(timings);
     let result: ReconcileResult | undefined;
     let changes: GatewayReport['changes'] = [];
-    let birdChanged = false;
-    let kaChanged = false;
+    const outcomes: Record<string, DaemonOutcome> = {};
     const problems: Problem[] = [];
     let failure: StageFailure | undefined;
     let release: (() => Promise<void>) | undefined;
@@ -209,20 +216,16 @@ export class Gateway {
       });
       changes = applied.results;
       const desired = result.desired;
-      // BIRD and Keepalived are independent: one failing does not stop the other.
+      // Daemons are independent: one failing does not stop the others.
       const daemonFailures: StageFailure[] = [];
-      for (const [stage, daemon, text] of [
-        ['bird', bird, () => renderBirdConfig(desired.bird)],
-        [
-          'keepalived',
-          keepalived,
-          () => (desired.keepalived ? renderKeepalivedConfig(desired.keepalived) : undefined),
-        ],
-      ] as const) {
+      for (const d of daemons) {
         try {
-          const r = await time(stage, () => daemon.apply(text()));
-          if (stage === 'bird') birdChanged = r.changed;
-          else kaChanged = r.changed;
+          await time(d.stage, async () => {
+            const text = d.render(desired);
+            outcomes[d.stage] = { changed: false, enabled: text !== undefined };
+            const r = await d.configurator.apply(text);
+            outcomes[d.stage] = { changed: r.changed, enabled: text !== undefined };
+          });
         } catch (e) {
           daemonFailures.push(e as StageFailure);
         }
@@ -250,8 +253,7 @@ export class Gateway {
             }
           : {}),
       changes,
-      bird: { changed: birdChanged },
-      keepalived: { changed: kaChanged, enabled: result?.desired.keepalived !== undefined },
+      daemons: outcomes,
       problems,
       timings,
       links,

@@ -22,8 +22,7 @@ function logReport(logger: Logger, report: GatewayReport, reason: string): void 
     durationMs: report.durationMs,
     links: report.links,
     changes: report.changes.map(changeResultJson),
-    bird: report.bird,
-    keepalived: report.keepalived,
+    daemons: report.daemons,
     problems: report.problems.length,
   };
   if (report.ok) logger.info(fields, 'reconciled');

@@ -4,6 +4,7 @@
  * host's systemd unit.
  * @module
  */
+import { birdDaemon, type DaemonSpec } from '@wg-gateway/core';
 import {
   ConfiguredDaemon,
   type ConfiguredDaemonOptions,
@@ -53,6 +54,14 @@ export class BirdAdapter extends ConfiguredDaemon {
     this.#o = options;
     this.socketPath = options.socketPath ?? '/run/bird/bird.ctl';
     this.pidPath = options.pidPath ?? `${this.startConfigPath}.pid`;
+  }
+
+  /**
+   * This adapter as an entry of the gateway's daemon list; in include mode
+   * it renders only the fragment (see core's `birdIncludeFragment`).
+   */
+  daemonSpec(): DaemonSpec {
+    return birdDaemon(this, { include: this.options.include !== undefined });
   }
 
   /** Equivalent to: `bird -p -c FILE`. */

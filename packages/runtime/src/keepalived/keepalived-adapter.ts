@@ -6,6 +6,7 @@
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type DaemonSpec, keepalivedDaemon } from '@wg-gateway/core';
 import { ConfiguredDaemon, type ConfiguredDaemonOptions } from '../daemon-adapter/configured-daemon.js';
 import { type CommandResult, formatArgv, outputOf } from '../system/command.js';
 import { DaemonError } from '../system/daemon-error.js';
@@ -54,6 +55,11 @@ export class KeepalivedAdapter extends ConfiguredDaemon {
   constructor(options: KeepalivedAdapterOptions) {
     super(options);
     this.#o = options;
+  }
+
+  /** This adapter as an entry of the gateway's daemon list. */
+  daemonSpec(): DaemonSpec {
+    return keepalivedDaemon(this);
   }
 
   /** Pid file of the parent process (process mode). */
