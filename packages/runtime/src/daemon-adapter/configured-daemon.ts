@@ -136,7 +136,7 @@ export abstract class ConfiguredDaemon implements DaemonConfigurator {
       this.#wanted = false;
       return { changed: await this.stop() };
     }
-    const wanted = text === undefined ? EMPTY_FRAGMENT : this.compose(text);
+    const wanted = this.compose(text ?? EMPTY_FRAGMENT);
     const installed = await readTextIfExists(this.options.configPath);
     const running = await this.isRunning();
     this.#wanted = text !== undefined || running;
@@ -192,9 +192,9 @@ export abstract class ConfiguredDaemon implements DaemonConfigurator {
   /** The rendered text installed now (undefined: none), for `plan`'s diff. */
   async installed(): Promise<string | undefined> {
     const text = await readTextIfExists(this.options.configPath);
-    if (text === undefined || text === EMPTY_FRAGMENT) return undefined;
+    if (text === undefined) return undefined;
     const rendered = this.decompose(text);
-    return rendered === this.#failed ? undefined : rendered;
+    return rendered === EMPTY_FRAGMENT || text === this.#failed ? undefined : rendered;
   }
 
   /**
