@@ -7,8 +7,8 @@ import { renderNftablesRuleset } from './nftables-ruleset.js';
 
 /**
  * The nftables rule set as a {@link DaemonSpec} (stage `nftables`): rendered
- * from `desired.udpPorts` inside `portRange`. Add it to the list given to
- * core's `Gateway`, after BIRD and Keepalived or alone.
+ * from `desired.udpPorts` inside `portRange`, configured before the
+ * WireGuard apply. Add it to the list given to core's `Gateway`.
  */
 export function nftablesDaemon(
   configurator: DaemonConfigurator,
@@ -17,6 +17,8 @@ export function nftablesDaemon(
   return {
     stage: 'nftables',
     configurator,
+    // Open a new tunnel's port before its interface sends the first handshake.
+    order: 'before-apply',
     render: (desired) =>
       renderNftablesRuleset({
         udpPorts: desired.udpPorts,

@@ -15,6 +15,13 @@ import { GATEWAY_STAGES } from './gateway-report.js';
 import { renderBirdConfig } from './render/bird.js';
 import { renderKeepalivedConfig } from './render/keepalived.js';
 
+/**
+ * When a daemon is configured in a reconcile: after the WireGuard apply
+ * (routing daemons need the interfaces) or before it (a firewall opens a new
+ * tunnel's port before its first handshake).
+ */
+export type DaemonOrder = 'before-apply' | 'after-apply';
+
 /** One daemon the gateway configures. */
 export interface DaemonSpec {
   /** Stage name in timings and failures, and key of `report.daemons` and `plan.daemons` (`bird`). */
@@ -23,6 +30,8 @@ export interface DaemonSpec {
   render(desired: DesiredSystem): string | undefined;
   /** Checks, installs and reloads what {@link render} returns. */
   readonly configurator: DaemonConfigurator;
+  /** Default `after-apply`; daemons of one order run in list order. */
+  readonly order?: DaemonOrder;
 }
 
 /** Options of {@link birdDaemon}. */

@@ -9,7 +9,7 @@ import type { FactsQuery, WireGuardBackend } from './backend.js';
 import type { InterfaceChange } from './changes.js';
 import type { Clock } from './clock.js';
 import type { GroupConfig } from './config.js';
-import { checkDaemonList, type DaemonSpec } from './daemon-spec.js';
+import { checkDaemonList, type DaemonOrder, type DaemonSpec } from './daemon-spec.js';
 import type { DesiredSystem } from './desired.js';
 import { WgGatewayError } from './errors.js';
 import type { HostFacts } from './facts.js';
@@ -210,26 +210,31 @@ export class Gateway {
       const planned = await time('plan', async () =>
         plan(result?.desired.interfaces ?? [], computed.observed),
       );
+      const desired = result.desired;
+      // Daemons are independent: one failing does not stop the others, nor the WireGuard apply.
+      const daemonFailures: StageFailure[] = [];
+      const configure = async (order: DaemonOrder) => {
+        for (const d of daemons) {
+          if ((d.order ?? 'after-apply') !== order) continue;
+          try {
+            await time(d.stage, async () => {
+              const text = d.render(desired);
+              outcomes[d.stage] = { changed: false, enabled: text !== undefined };
+              const r = await d.configurator.apply(text);
+              outcomes[d.stage] = { changed: r.changed, enabled: text !== undefined };
+            });
+          } catch (e) {
+            daemonFailures.push(e as StageFailure);
+          }
+        }
+      };
+      await configure('before-apply');
       const applied = await time('apply', async () => {
         await host?.enableForwarding();
         return planned.length === 0 ? { results: [], operations: 0 } : backend.apply(planned);
       });
       changes = applied.results;
-      const desired = result.desired;
-      // Daemons are independent: one failing does not stop the others.
-      const daemonFailures: StageFailure[] = [];
-      for (const d of daemons) {
-        try {
-          await time(d.stage, async () => {
-            const text = d.render(desired);
-            outcomes[d.stage] = { changed: false, enabled: text !== undefined };
-            const r = await d.configurator.apply(text);
-            outcomes[d.stage] = { changed: r.changed, enabled: text !== undefined };
-          });
-        } catch (e) {
-          daemonFailures.push(e as StageFailure);
-        }
-      }
+      await configure('after-apply');
       if (daemonFailures[0]) throw daemonFailures[0];
     } catch (e) {
       failure = e instanceof StageFailure ? e : new StageFailure('reconcile', describeError(e));

@@ -168,6 +168,27 @@ describe('Gateway one-shot reconcile', () => {
     expect((await a.gateway.plan()).empty).toBe(false);
   });
 
+  it('runs a daemon ordered before-apply before the WireGuard apply', async () => {
+    const early: DaemonSpec = {
+      stage: 'ports',
+      configurator: new FakeDaemon('ports'),
+      render: (d) => `${d.udpPorts.join(',')}\n`,
+      order: 'before-apply',
+    };
+    const a = unit(
+      new FakeExchange(),
+      new ManualClock(0),
+      'a-0',
+      'a',
+      'initiator',
+      '198.18.0.1',
+      new Faults(),
+      [early],
+    );
+    const stages = (await a.gateway.reconcile()).timings.map((t) => t.stage);
+    expect(stages.slice(stages.indexOf('plan'))).toEqual(['plan', 'ports', 'apply', 'bird', 'keepalived']);
+  });
+
   it('refuses a daemon list with a stage name twice or a gateway stage name', () => {
     const ex = new FakeExchange();
     const a = unit(ex, new ManualClock(0), 'a-0', 'a', 'initiator', '198.18.0.1');
