@@ -38,8 +38,9 @@ try {
     `unit ${gw.config.group.unit}: backend ${gw.backend.name}, exchange ${gw.config.runtime.exchange.kind}`,
   );
   console.log(`interface changes: ${plan.changes.length}`);
+  const bird = plan.daemons.bird;
   console.log(
-    `bird.conf: ${plan.bird.next.split('\n').length} lines (${plan.bird.installed === undefined ? 'new' : 'changed'})`,
+    `bird.conf: ${bird?.next?.split('\n').length ?? 0} lines (${bird?.installed === undefined ? 'new' : 'changed'})`,
   );
   console.log(`publish: ${JSON.stringify(plan.publish)}`);
 } finally {

@@ -53,9 +53,9 @@ export interface DaemonApplyResult {
   readonly changed: boolean;
 }
 
-/** A daemon whose config the gateway renders (BIRD, Keepalived). */
+/** A daemon whose config the gateway renders (BIRD, Keepalived); one entry of the gateway's daemon list holds it (see `DaemonSpec`). */
 export interface DaemonConfigurator {
-  /** `bird`, `keepalived`. */
+  /** `bird`, `keepalived`: for messages. */
   readonly name: string;
   /**
    * Check, install and reload `text`; undefined means the daemon is not

@@ -7,7 +7,7 @@ import type { ChangeResult } from './backend.js';
 import type { Problem } from './problems.js';
 import type { LinkStatus } from './state.js';
 
-/** Stages of one reconcile, in order. */
+/** The gateway's own stages of one reconcile, in order; each daemon of the list adds a stage named after it. */
 export const GATEWAY_STAGES = [
   'lock',
   'load-state',
@@ -19,12 +19,21 @@ export const GATEWAY_STAGES = [
   'observe',
   'plan',
   'apply',
-  'bird',
-  'keepalived',
 ] as const;
 
-/** One stage of a reconcile. */
-export type GatewayStage = (typeof GATEWAY_STAGES)[number];
+/** One of the gateway's own stages. */
+export type CoreStage = (typeof GATEWAY_STAGES)[number];
+
+/** One stage of a reconcile: a {@link CoreStage} or a daemon's stage name (`bird`, `keepalived`). */
+export type GatewayStage = CoreStage | (string & {});
+
+/** What happened to one daemon in a reconcile. */
+export interface DaemonOutcome {
+  /** Whether its config changed and was reloaded (or the daemon was stopped). */
+  readonly changed: boolean;
+  /** False when its renderer said it is not wanted (Keepalived without VIPs). */
+  readonly enabled: boolean;
+}
 
 /** Time spent in one stage. */
 export interface StageTiming {
@@ -41,9 +50,8 @@ export interface GatewayReport {
   readonly error?: { readonly code: string; readonly message: string };
   /** One result per WireGuard change applied. */
   readonly changes: readonly ChangeResult[];
-  /** Whether BIRD's / Keepalived's config changed (and was reloaded). */
-  readonly bird: { readonly changed: boolean };
-  readonly keepalived: { readonly changed: boolean; readonly enabled: boolean };
+  /** Per daemon stage name, for the daemons the reconcile reached. */
+  readonly daemons: Readonly<Record<string, DaemonOutcome>>;
   readonly problems: readonly Problem[];
   readonly timings: readonly StageTiming[];
   /** Links by status after the reconcile. */

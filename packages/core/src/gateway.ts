@@ -1,26 +1,25 @@
 /**
  * The one-shot gateway reconcile: load state → read the exchange → observe
  * and gather host facts → `reconcile()` → save state → publish → plan →
- * apply → render and reload BIRD and Keepalived → report. All I/O goes
- * through the ports; the continuous loop lives in runtime.
+ * apply → render and reload each daemon of the list (BIRD, Keepalived, ...)
+ * → report. All I/O goes through the ports; the continuous loop lives in runtime.
  * @module
  */
 import type { FactsQuery, WireGuardBackend } from './backend.js';
 import type { InterfaceChange } from './changes.js';
 import type { Clock } from './clock.js';
 import type { GroupConfig } from './config.js';
+import { checkDaemonList, type DaemonOrder, type DaemonSpec } from './daemon-spec.js';
 import type { DesiredSystem } from './desired.js';
 import { WgGatewayError } from './errors.js';
 import type { HostFacts } from './facts.js';
-import type { DaemonConfigurator, Exchange, HostSystem, StateStore, UnitAddress } from './gateway-ports.js';
-import type { GatewayReport, GatewayStage, StageTiming } from './gateway-report.js';
+import type { Exchange, HostSystem, StateStore, UnitAddress } from './gateway-ports.js';
+import type { DaemonOutcome, GatewayReport, GatewayStage, StageTiming } from './gateway-report.js';
 import type { KeySource } from './keys.js';
 import type { ObservedInterface } from './observed.js';
 import { plan } from './plan.js';
 import type { Problem } from './problems.js';
 import { type Publication, type ReconcileResult, reconcile } from './reconcile.js';
-import { renderBirdConfig } from './render/bird.js';
-import { renderKeepalivedConfig } from './render/keepalived.js';
 import { emptyState, type LinkStatus } from './state.js';
 
 /** Everything the gateway drives. */
@@ -29,8 +28,11 @@ export interface GatewayPorts {
   readonly state: StateStore;
   readonly exchange: Exchange;
   readonly backend: WireGuardBackend;
-  readonly bird: DaemonConfigurator;
-  readonly keepalived: DaemonConfigurator;
+  /**
+   * The daemons whose configs are rendered and reloaded after the WireGuard
+   * apply, in this order (e.g. `[birdDaemon(...), keepalivedDaemon(...)]`).
+   */
+  readonly daemons: readonly DaemonSpec[];
   readonly host?: HostSystem;
   readonly clock: Clock;
   readonly keys: KeySource;
@@ -39,8 +41,8 @@ export interface GatewayPorts {
 /** What `plan()` shows: nothing is written, published or applied. */
 export interface GatewayPlan {
   readonly changes: readonly InterfaceChange[];
-  readonly bird: { readonly installed: string | undefined; readonly next: string };
-  readonly keepalived: { readonly installed: string | undefined; readonly next: string | undefined };
+  /** Per daemon stage name: the installed text and the text apply would install (undefined: none / not wanted). */
+  readonly daemons: Readonly<Record<string, DaemonPlan>>;
   readonly publish: Publication;
   readonly desired: DesiredSystem;
   readonly problems: readonly Problem[];
@@ -48,18 +50,25 @@ export interface GatewayPlan {
   readonly empty: boolean;
 }
 
+/** One daemon's part of a {@link GatewayPlan}. */
+export interface DaemonPlan {
+  readonly installed: string | undefined;
+  readonly next: string | undefined;
+}
+
 /** A failure inside one stage. */
 class StageFailure extends Error {
   constructor(
     readonly stage: GatewayStage,
-    readonly error: { code: string; message: string },
+    readonly error: { code: string; message: string; hint?: string },
   ) {
     super(error.message);
   }
 }
 
-function describeError(e: unknown): { code: string; message: string } {
-  if (e instanceof WgGatewayError) return { code: e.code, message: e.message };
+function describeError(e: unknown): { code: string; message: string; hint?: string } {
+  if (e instanceof WgGatewayError)
+    return { code: e.code, message: e.message, ...(e.hint === undefined ? {} : { hint: e.hint }) };
   return { code: 'UNEXPECTED', message: e instanceof Error ? e.message : String(e) };
 }
 
@@ -86,7 +95,9 @@ function factsQuery(
 export class Gateway {
   readonly #ports: GatewayPorts;
 
+  /** @throws {InvalidDaemonListError} when two daemons share a stage name or one takes a gateway stage's name. */
   constructor(ports: GatewayPorts) {
+    checkDaemonList(ports.daemons);
     this.#ports = ports;
   }
 
@@ -147,27 +158,26 @@ export class Gateway {
     try {
       const { result, observed } = await this.#compute(time);
       const changes = plan(result.desired.interfaces, observed);
-      const birdNext = renderBirdConfig(result.desired.bird);
-      const kaNext = result.desired.keepalived
-        ? renderKeepalivedConfig(result.desired.keepalived)
-        : undefined;
-      const [birdNow, kaNow] = await Promise.all([
-        this.#ports.bird.installed(),
-        this.#ports.keepalived.installed(),
-      ]);
+      const daemons: Record<string, DaemonPlan> = {};
+      for (const d of this.#ports.daemons) {
+        daemons[d.stage] = {
+          next: await time(d.stage, async () => d.render(result.desired)),
+          installed: await time(d.stage, () => d.configurator.installed()),
+        };
+      }
       return {
         changes,
-        bird: { installed: birdNow, next: birdNext },
-        keepalived: { installed: kaNow, next: kaNext },
+        daemons,
         publish: result.publish,
         desired: result.desired,
         problems: result.problems,
-        empty: changes.length === 0 && birdNow === birdNext && kaNow === kaNext,
+        empty: changes.length === 0 && Object.values(daemons).every((d) => d.installed === d.next),
       };
     } catch (e) {
       if (e instanceof StageFailure) {
         throw new WgGatewayError(e.error.code, `[core] plan failed at ${e.stage}: ${e.error.message}`, {
           cause: e,
+          ...(e.error.hint === undefined ? {} : { hint: e.error.hint }),
         });
       }
       throw e;
@@ -180,14 +190,13 @@ export class Gateway {
    * published public key never loses its private key.
    */
   async reconcile(): Promise<GatewayReport> {
-    const { clock, state, exchange, backend, bird, keepalived, host } = this.#ports;
+    const { clock, state, exchange, backend, daemons, host } = this.#ports;
     const startedAt = clock.now();
     const timings: StageTiming[] = [];
     const time = this.#timer(timings);
     let result: ReconcileResult | undefined;
     let changes: GatewayReport['changes'] = [];
-    let birdChanged = false;
-    let kaChanged = false;
+    const outcomes: Record<string, DaemonOutcome> = {};
     const problems: Problem[] = [];
     let failure: StageFailure | undefined;
     let release: (() => Promise<void>) | undefined;
@@ -203,30 +212,31 @@ export class Gateway {
       const planned = await time('plan', async () =>
         plan(result?.desired.interfaces ?? [], computed.observed),
       );
+      const desired = result.desired;
+      // Daemons are independent: one failing does not stop the others, nor the WireGuard apply.
+      const daemonFailures: StageFailure[] = [];
+      const configure = async (order: DaemonOrder) => {
+        for (const d of daemons) {
+          if ((d.order ?? 'after-apply') !== order) continue;
+          try {
+            await time(d.stage, async () => {
+              const text = d.render(desired);
+              outcomes[d.stage] = { changed: false, enabled: text !== undefined };
+              const r = await d.configurator.apply(text);
+              outcomes[d.stage] = { changed: r.changed, enabled: text !== undefined };
+            });
+          } catch (e) {
+            daemonFailures.push(e as StageFailure);
+          }
+        }
+      };
+      await configure('before-apply');
       const applied = await time('apply', async () => {
         await host?.enableForwarding();
         return planned.length === 0 ? { results: [], operations: 0 } : backend.apply(planned);
       });
       changes = applied.results;
-      const desired = result.desired;
-      // BIRD and Keepalived are independent: one failing does not stop the other.
-      const daemonFailures: StageFailure[] = [];
-      for (const [stage, daemon, text] of [
-        ['bird', bird, () => renderBirdConfig(desired.bird)],
-        [
-          'keepalived',
-          keepalived,
-          () => (desired.keepalived ? renderKeepalivedConfig(desired.keepalived) : undefined),
-        ],
-      ] as const) {
-        try {
-          const r = await time(stage, () => daemon.apply(text()));
-          if (stage === 'bird') birdChanged = r.changed;
-          else kaChanged = r.changed;
-        } catch (e) {
-          daemonFailures.push(e as StageFailure);
-        }
-      }
+      await configure('after-apply');
       if (daemonFailures[0]) throw daemonFailures[0];
     } catch (e) {
       failure = e instanceof StageFailure ? e : new StageFailure('reconcile', describeError(e));
@@ -250,8 +260,7 @@ export class Gateway {
             }
           : {}),
       changes,
-      bird: { changed: birdChanged },
-      keepalived: { changed: kaChanged, enabled: result?.desired.keepalived !== undefined },
+      daemons: outcomes,
       problems,
       timings,
       links,

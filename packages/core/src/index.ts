@@ -3,9 +3,12 @@
  * @packageDocumentation
  */
 export * from './backend.js';
+export * from './bird-fragment.js';
 export * from './changes.js';
 export * from './clock.js';
 export * from './config.js';
+export * from './daemon-list-error.js';
+export * from './daemon-spec.js';
 export * from './derive-desired.js';
 export * from './desired.js';
 export * from './dry-run-backend.js';

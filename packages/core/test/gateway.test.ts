@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import { parseGroupConfig } from '../src/config.js';
+import { birdDaemon, type DaemonSpec, keepalivedDaemon } from '../src/daemon-spec.js';
 import { DryRunBackend } from '../src/dry-run-backend.js';
 import { Gateway } from '../src/gateway.js';
 import { decodePeerData } from '../src/peer-data.js';
@@ -16,6 +17,7 @@ function unit(
   role: 'initiator' | 'acceptor',
   ingress: string,
   faults = new Faults(),
+  extra: readonly DaemonSpec[] = [],
 ) {
   const config = parseGroupConfig({
     unit: name,
@@ -36,7 +38,8 @@ function unit(
     clock,
     keys: new FakeKeySource(name),
   };
-  return { ports, gateway: new Gateway(ports), faults };
+  const daemons = [birdDaemon(ports.bird), keepalivedDaemon(ports.keepalived), ...extra];
+  return { ports, gateway: new Gateway({ ...ports, daemons }), faults };
 }
 
 async function settle(units: { gateway: Gateway }[], rounds = 6) {
@@ -61,7 +64,10 @@ describe('Gateway one-shot reconcile', () => {
     const report = await a.gateway.reconcile();
     expect(report.ok).toBe(true);
     expect(report.changes).toEqual([]);
-    expect(report.bird.changed).toBe(false);
+    expect(report.daemons).toEqual({
+      bird: { changed: false, enabled: true },
+      keepalived: { changed: false, enabled: true },
+    });
     expect(report.links.open).toBe(2);
     expect(report.timings.map((t) => t.stage)).toEqual([
       'lock',
@@ -137,5 +143,63 @@ describe('Gateway one-shot reconcile', () => {
     expect(r.failedStage).toBe('bird');
     expect(r.error?.message).toMatch(/injected fault at bird/);
     expect(a.ports.keepalived.text).toMatch(/vrrp_instance/);
+  });
+
+  it('takes a third daemon from the list: rendered from the desired system, keyed by its stage name', async () => {
+    const ex = new FakeExchange();
+    const clock = new ManualClock(0);
+    const ports = new FakeDaemon('ports');
+    const extra: DaemonSpec = {
+      stage: 'ports',
+      configurator: ports,
+      render: (d) => `${d.udpPorts.join(',')}\n`,
+    };
+    const a = unit(ex, clock, 'a-0', 'a', 'initiator', '198.18.0.1', new Faults(), [extra]);
+    const b = unit(ex, clock, 'b-0', 'b', 'acceptor', '198.18.1.1');
+    await settle([a, b]);
+    expect(ports.text).toBe(`${(await a.ports.backend.observe()).map((i) => i.listenPort).join(',')}\n`);
+    const report = await a.gateway.reconcile();
+    expect(report.daemons.ports).toEqual({ changed: false, enabled: true });
+    expect(report.timings.map((t) => t.stage).slice(-3)).toEqual(['bird', 'keepalived', 'ports']);
+    const plan = await a.gateway.plan();
+    expect(plan.daemons.ports).toEqual({ installed: ports.text, next: ports.text });
+    expect(plan.empty).toBe(true);
+    ports.text = 'stale\n';
+    expect((await a.gateway.plan()).empty).toBe(false);
+  });
+
+  it('runs a daemon ordered before-apply before the WireGuard apply', async () => {
+    const early: DaemonSpec = {
+      stage: 'ports',
+      configurator: new FakeDaemon('ports'),
+      render: (d) => `${d.udpPorts.join(',')}\n`,
+      order: 'before-apply',
+    };
+    const a = unit(
+      new FakeExchange(),
+      new ManualClock(0),
+      'a-0',
+      'a',
+      'initiator',
+      '198.18.0.1',
+      new Faults(),
+      [early],
+    );
+    const stages = (await a.gateway.reconcile()).timings.map((t) => t.stage);
+    expect(stages.slice(stages.indexOf('plan'))).toEqual(['plan', 'ports', 'apply', 'bird', 'keepalived']);
+  });
+
+  it('refuses a daemon list with a stage name twice or a gateway stage name', () => {
+    const ex = new FakeExchange();
+    const a = unit(ex, new ManualClock(0), 'a-0', 'a', 'initiator', '198.18.0.1');
+    const d = (stage: string): DaemonSpec => ({
+      stage,
+      configurator: new FakeDaemon(stage),
+      render: () => '',
+    });
+    expect(() => new Gateway({ ...a.ports, daemons: [d('bird'), d('bird')] })).toThrow(
+      /daemons\[1\]\.stage "bird" is used twice/,
+    );
+    expect(() => new Gateway({ ...a.ports, daemons: [d('apply')] })).toThrow(/gateway's own stages/);
   });
 });

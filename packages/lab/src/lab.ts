@@ -20,7 +20,13 @@ import {
   saveRecord,
 } from './lab-record.js';
 import { expandTopology, findUnit, type LabSpec, type PeeringPlan } from './topology.js';
-import { checkUnitConfig, type UnitPaths, unitConfig, unitPaths } from './unit-config.js';
+import {
+  checkUnitConfig,
+  handWrittenMainConfigs,
+  type UnitPaths,
+  unitConfig,
+  unitPaths,
+} from './unit-config.js';
 
 /** Options of {@link Lab.up}. */
 export interface UpOptions {
@@ -118,6 +124,12 @@ export class Lab {
           await plugIntoBridge(ns, 'lan0', unit.lanAddresses, lan, 'br0', unit.name);
           await mkdir(unitPaths(dir, unit.name).wireguard, { recursive: true, mode: 0o700 });
           await mkdir(unitPaths(dir, unit.name).keepalivedRun, { recursive: true, mode: 0o750 });
+          if (site.include) {
+            // Written once, like an operator's files: the gateway must never touch them.
+            const main = handWrittenMainConfigs(unit, unitPaths(dir, unit.name));
+            await writeFile(unitPaths(dir, unit.name).birdMain, main.bird, { mode: 0o640 });
+            await writeFile(unitPaths(dir, unit.name).keepalivedMain, main.keepalived, { mode: 0o640 });
+          }
         }
         say(
           `  site ${site.name}: LAN ${site.prefixes.join(', ')}, client ${site.clientAddresses.join(', ')}, units ${site.units.map((u) => `${u.name} (${u.wanAddress}, mtu ${u.wanMtu})`).join(', ')}`,

@@ -22,7 +22,16 @@ export interface SiteSpec {
   readonly vips?: readonly string[];
   /** Tunnels per remote unit (default 2). */
   readonly tunnels?: number;
+  /**
+   * Run BIRD and Keepalived in include mode: the lab writes a hand-written
+   * main config per unit (with a protocol of its own, see
+   * {@link HAND_WRITTEN_BIRD_PROTOCOL}) that includes the gateway's fragment.
+   */
+  readonly include?: boolean;
 }
+
+/** The hand-written BIRD protocol of an include-mode site's main config, and the route it holds. */
+export const HAND_WRITTEN_BIRD_PROTOCOL = { name: 'hand_blackhole', route: '198.18.99.0/24' } as const;
 
 /** A lab as described by a user or a test. */
 export interface LabSpec {
@@ -62,6 +71,8 @@ export interface SitePlan {
   /** Client default gateways (the VIPs' addresses, one per family). */
   readonly clientGateways: readonly string[];
   readonly units: readonly UnitPlan[];
+  /** Daemons in include mode beside a hand-written main config. */
+  readonly include: boolean;
 }
 
 /** A peering between two sites. */
@@ -152,6 +163,7 @@ export function expandTopology(spec: LabSpec): TopologyPlan {
       clientAddresses: s.prefixes.map((p) => `${lanHost(p, 100)}/${lanLength(p)}`),
       clientGateways: vips.map((v) => v.split('/')[0] ?? v),
       units,
+      include: s.include ?? false,
     };
   });
   for (const unit of Object.keys(spec.underlayMtu ?? {})) {

@@ -7,7 +7,13 @@
 import { join } from 'node:path';
 import type { GroupConfigInput } from '@wg-gateway/core';
 import { CHECK_ROUTE_SCRIPT, parseGatewayConfig, type RuntimeSectionInput } from '@wg-gateway/runtime';
-import type { PeeringPlan, SitePlan, TopologyPlan, UnitPlan } from './topology.js';
+import {
+  HAND_WRITTEN_BIRD_PROTOCOL,
+  type PeeringPlan,
+  type SitePlan,
+  type TopologyPlan,
+  type UnitPlan,
+} from './topology.js';
 
 /**
  * The `runtime:` section, typed by runtime's own schema (the config file's
@@ -34,10 +40,16 @@ export interface UnitPaths {
   readonly config: string;
   readonly state: string;
   readonly wireguard: string;
+  /** The BIRD config the gateway writes (the fragment in include mode). */
   readonly bird: string;
+  /** Include mode: the hand-written main bird.conf. */
+  readonly birdMain: string;
   readonly birdSocket: string;
   readonly birdPid: string;
+  /** The Keepalived config the gateway writes (the fragment in include mode). */
   readonly keepalived: string;
+  /** Include mode: the hand-written main keepalived.conf. */
+  readonly keepalivedMain: string;
   readonly keepalivedRun: string;
   readonly log: string;
 }
@@ -51,9 +63,11 @@ export function unitPaths(labDir: string, unit: string): UnitPaths {
     state: join(dir, 'state.json'),
     wireguard: join(dir, 'wireguard'),
     bird: join(dir, 'bird.conf'),
+    birdMain: join(dir, 'bird-main.conf'),
     birdSocket: join(dir, 'bird.ctl'),
     birdPid: join(dir, 'bird.pid'),
     keepalived: join(dir, 'keepalived.conf'),
+    keepalivedMain: join(dir, 'keepalived-main.conf'),
     keepalivedRun: join(dir, 'keepalived'),
     log: join(dir, 'unit.log'),
   };
@@ -104,11 +118,48 @@ export function unitConfig(
       exchange: exchange.exchange,
       ...(exchange.etcdPrefix === undefined ? {} : { etcd: { prefix: exchange.etcdPrefix } }),
       metrics: 'off',
-      bird: { mode: 'process', socket: p.birdSocket, 'pid-file': p.birdPid },
-      keepalived: { mode: 'process', 'run-dir': p.keepalivedRun },
+      bird: {
+        mode: 'process',
+        socket: p.birdSocket,
+        'pid-file': p.birdPid,
+        ...(site.include ? { 'main-config': p.birdMain } : {}),
+      },
+      keepalived: {
+        mode: 'process',
+        'run-dir': p.keepalivedRun,
+        ...(site.include ? { 'main-config': p.keepalivedMain } : {}),
+      },
       'uapi-dir': '/run/wireguard',
       'interval-seconds': 10,
       'debounce-ms': 200,
     },
+  };
+}
+
+/**
+ * The hand-written main configs of an include-mode unit: BIRD's holds the
+ * router id, the device and kernel protocols (ECMP) and a protocol of its
+ * own ({@link HAND_WRITTEN_BIRD_PROTOCOL}) that must survive every
+ * reconcile; Keepalived's holds script security. Both include the files the
+ * gateway writes.
+ */
+export function handWrittenMainConfigs(unit: UnitPlan, p: UnitPaths): { bird: string; keepalived: string } {
+  const hand = HAND_WRITTEN_BIRD_PROTOCOL;
+  return {
+    bird: `# Hand-written by the lab (include mode): the gateway writes only ${p.bird}.
+router id ${unit.wanAddress};
+protocol device {}
+protocol kernel { ipv4 { export all; }; merge paths yes limit 64; }
+protocol kernel { ipv6 { export all; }; merge paths yes limit 64; }
+protocol static ${hand.name} { ipv4; route ${hand.route} blackhole; }
+include "${p.bird}";
+`,
+    keepalived: `# Hand-written by the lab (include mode): the gateway writes only ${p.keepalived}.
+global_defs {
+  enable_script_security
+  script_user root
+}
+include ${p.keepalived}
+`,
   };
 }

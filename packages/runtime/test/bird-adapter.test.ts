@@ -1,22 +1,14 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  cleanupNamespaces,
-  connect,
-  createNetns,
-  mustRunPrivileged,
-  type Netns,
-  uniquePrefix,
-} from '@wg-gateway/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mustRunPrivileged, type Netns } from '@wg-gateway/testkit';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BirdAdapter } from '../src/bird/bird-adapter.js';
 import { BirdControl, readBirdStatus, withBirdControl } from '../src/bird/bird-control.js';
 import { GatewayMetrics } from '../src/metrics/gateway-metrics.js';
-import { type CommandRunner, commandRunner } from '../src/system/command.js';
 import { DaemonError } from '../src/system/daemon-error.js';
 import { waitUntil } from '../src/system/process.js';
 import { CHECK_ROUTE_SCRIPT } from '../src/system/scripts.js';
+import { useDaemonPair } from './support/daemon-pair.js';
 
 /** A small OSPFv3 config (IPv6 and, RFC 5838, IPv4) in the shape the gateway renders. */
 function birdConf(o: { dir: string; id: string; stub6: string; stub4: string; extra?: string }): string {
@@ -42,49 +34,32 @@ protocol ospf v3 ospf4 {
 ${o.extra ?? ''}`;
 }
 
-const prefix = uniquePrefix('wbb');
-
 describe.runIf(mustRunPrivileged())('BirdAdapter and BirdControl against real BIRD in namespaces', () => {
-  let a: Netns;
-  let b: Netns;
-  let dir: string;
   let adapterA: BirdAdapter;
   let adapterB: BirdAdapter;
-  const commands: string[][] = [];
+  const pair = useDaemonPair({
+    stem: 'wbb',
+    a: { ifname: 'vab', addresses: ['198.51.100.1/30'] },
+    b: { ifname: 'vba', addresses: ['198.51.100.2/30'] },
+    stop: () => Promise.allSettled([adapterA?.stop(), adapterB?.stop()]),
+  });
+  const { commands } = pair;
+  let dir: string;
+  let a: Netns;
 
-  const counting =
-    (inner: CommandRunner): CommandRunner =>
-    (argv, opts) => {
-      commands.push([...argv]);
-      return inner(argv, opts);
-    };
-
-  beforeAll(async () => {
-    await cleanupNamespaces(prefix);
-    dir = await mkdtemp(join(tmpdir(), 'wb-bird-'));
-    a = await createNetns(`${prefix}a`);
-    b = await createNetns(`${prefix}b`);
-    await connect(
-      { ns: a, ifname: 'vab', addresses: ['198.51.100.1/30'] },
-      { ns: b, ifname: 'vba', addresses: ['198.51.100.2/30'] },
-    );
+  beforeAll(() => {
+    dir = pair.dir;
+    a = pair.a;
     const mk = (ns: Netns, name: string) =>
       new BirdAdapter({
         mode: 'process',
         configPath: join(dir, `${name}.conf`),
         socketPath: join(dir, `${name}.ctl`),
         pidPath: join(dir, `${name}.pid`),
-        run: counting(commandRunner({ prefix: ns.enter })),
+        run: pair.runIn(ns),
       });
-    adapterA = mk(a, 'a');
-    adapterB = mk(b, 'b');
-  });
-
-  afterAll(async () => {
-    await adapterA?.stop().catch(() => undefined);
-    await adapterB?.stop().catch(() => undefined);
-    await cleanupNamespaces(prefix);
-    if (dir) await rm(dir, { recursive: true, force: true });
+    adapterA = mk(pair.a, 'a');
+    adapterB = mk(pair.b, 'b');
   });
 
   const confA = () => birdConf({ dir, id: '192.0.2.1', stub6: '2001:db8:a::/48', stub4: '203.0.113.16/28' });

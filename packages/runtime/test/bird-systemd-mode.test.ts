@@ -97,4 +97,35 @@ describe('daemon adapters in systemd mode (fake systemctl)', () => {
     expect(await ka.apply(undefined)).toEqual({ changed: true });
     expect(calls.at(-1)).toEqual(['systemctl', 'stop', 'keepalived']);
   });
+
+  it('Keepalived: a failed reload puts the previous file back, and the next apply retries', async () => {
+    const calls: string[][] = [];
+    const active = { value: true };
+    const real = fakeSystemctl(active, calls);
+    let failReload = false;
+    // The checker is faked as well: the host may have no interface to name.
+    const run: CommandRunner = async (argv, opts) =>
+      argv[0] === 'keepalived'
+        ? { code: 0, stdout: '', stderr: '' }
+        : argv[0] === 'systemctl' && argv[1] === 'reload' && failReload
+          ? { code: 1, stdout: '', stderr: 'Job for keepalived.service failed.' }
+          : real(argv, opts);
+    const configPath = join(dir, 'ka-retry.conf');
+    const ka = new KeepalivedAdapter({ mode: 'systemd', configPath, runDir: join(dir, 'ka-retry'), run });
+    const v1 =
+      'vrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n    192.0.2.10/24\n  }\n}\n';
+    const v2 = v1.replace('priority 100', 'priority 90');
+    expect(await ka.apply(v1)).toEqual({ changed: true });
+    const fileV1 = await readFile(configPath, 'utf8');
+    failReload = true;
+    await expect(ka.apply(v2)).rejects.toMatchObject({ code: 'KEEPALIVED_SYSTEMD_FAILED' });
+    expect(await readFile(configPath, 'utf8')).toBe(fileV1);
+    expect(await ka.installed()).toBe(v1);
+    failReload = false;
+    // Not "installed and running": the retry reloads.
+    const before = calls.filter((c) => c[1] === 'reload').length;
+    expect(await ka.apply(v2)).toEqual({ changed: true });
+    expect(calls.filter((c) => c[1] === 'reload').length).toBe(before + 1);
+    expect(await ka.installed()).toBe(v2);
+  });
 });

@@ -61,8 +61,8 @@ describe('createGateway', () => {
       expect(gw.backend.name).toBe('dry-run');
       expect(gw.bird).toBeUndefined();
       const plan = await gw.gateway.plan();
-      expect(plan.bird.next).toContain('router id 192.0.2.1');
-      expect(plan.bird.installed).toBeUndefined();
+      expect(plan.daemons.bird?.next).toContain('router id 192.0.2.1');
+      expect(plan.daemons.bird?.installed).toBeUndefined();
     } finally {
       await gw.close();
     }

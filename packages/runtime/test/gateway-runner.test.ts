@@ -104,4 +104,33 @@ describe('GatewayRunner', () => {
     await done;
     expect(String(errors[0])).toMatch(/boom/);
   });
+
+  it('calls supervise on every supervision tick, never two at once, and stops with the runner', async () => {
+    const g = fakeGateway(1);
+    let ticks = 0;
+    let active = 0;
+    let maxActive = 0;
+    const ac = new AbortController();
+    const runner = new GatewayRunner({
+      reconcile: g.reconcile,
+      intervalMs: 60_000,
+      signal: ac.signal,
+      superviseIntervalMs: 10,
+      supervise: async () => {
+        ticks += 1;
+        active += 1;
+        maxActive = Math.max(maxActive, active);
+        await sleep(25);
+        active -= 1;
+      },
+    });
+    const done = runner.start();
+    await waitFor(() => ticks >= 3);
+    ac.abort();
+    await done;
+    const after = ticks;
+    await sleep(50);
+    expect(ticks).toBe(after);
+    expect(maxActive).toBe(1);
+  });
 });

@@ -1,19 +1,11 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  cleanupNamespaces,
-  connect,
-  createNetns,
-  mustRunPrivileged,
-  type Netns,
-  uniquePrefix,
-} from '@wg-gateway/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mustRunPrivileged, type Netns } from '@wg-gateway/testkit';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { KeepalivedAdapter } from '../src/keepalived/keepalived-adapter.js';
-import { type CommandRunner, commandRunner } from '../src/system/command.js';
 import { DaemonError } from '../src/system/daemon-error.js';
 import { isProcessAlive, readPidFile, waitUntil } from '../src/system/process.js';
+import { useDaemonPair } from './support/daemon-pair.js';
 
 /** VRRP instances in the shape the gateway renders (one per VIP, one sync group). */
 function keepalivedConf(o: { priority: number; vips: readonly string[] }): string {
@@ -43,8 +35,6 @@ vrrp_sync_group G1 {
 ${instances.join('')}`;
 }
 
-const prefix = uniquePrefix('wbk');
-
 async function addresses(ns: Netns): Promise<string[]> {
   const { stdout } = await ns.exec(['ip', '-j', 'addr', 'show', 'dev', 'veth0']);
   const [link] = JSON.parse(stdout) as { addr_info: { local: string; prefixlen: number }[] }[];
@@ -52,44 +42,30 @@ async function addresses(ns: Netns): Promise<string[]> {
 }
 
 describe.runIf(mustRunPrivileged())('KeepalivedAdapter against real Keepalived in namespaces', () => {
-  let a: Netns;
-  let b: Netns;
-  let dir: string;
   let ka: KeepalivedAdapter;
   let kb: KeepalivedAdapter;
-  const commands: string[][] = [];
-  const counting =
-    (inner: CommandRunner): CommandRunner =>
-    (argv, opts) => {
-      commands.push([...argv]);
-      return inner(argv, opts);
-    };
+  const pair = useDaemonPair({
+    stem: 'wbk',
+    a: { ifname: 'veth0', addresses: ['192.0.2.1/24'] },
+    b: { ifname: 'veth0', addresses: ['192.0.2.2/24'] },
+    stop: () => Promise.allSettled([ka?.stop(), kb?.stop()]),
+  });
+  const { commands } = pair;
+  let dir: string;
+  let a: Netns;
 
-  beforeAll(async () => {
-    await cleanupNamespaces(prefix);
-    dir = await mkdtemp(join(tmpdir(), 'wb-ka-'));
-    a = await createNetns(`${prefix}a`);
-    b = await createNetns(`${prefix}b`);
-    await connect(
-      { ns: a, ifname: 'veth0', addresses: ['192.0.2.1/24'] },
-      { ns: b, ifname: 'veth0', addresses: ['192.0.2.2/24'] },
-    );
+  beforeAll(() => {
+    dir = pair.dir;
+    a = pair.a;
     const mk = (ns: Netns, name: string) =>
       new KeepalivedAdapter({
         mode: 'process',
         configPath: join(dir, `${name}.conf`),
         runDir: join(dir, `${name}-run`),
-        run: counting(commandRunner({ prefix: ns.enter })),
+        run: pair.runIn(ns),
       });
-    ka = mk(a, 'a');
-    kb = mk(b, 'b');
-  });
-
-  afterAll(async () => {
-    await ka?.stop().catch(() => undefined);
-    await kb?.stop().catch(() => undefined);
-    await cleanupNamespaces(prefix);
-    if (dir) await rm(dir, { recursive: true, force: true });
+    ka = mk(pair.a, 'a');
+    kb = mk(pair.b, 'b');
   });
 
   const stateOf = async (k: KeepalivedAdapter, name: string) =>
@@ -118,7 +94,7 @@ describe.runIf(mustRunPrivileged())('KeepalivedAdapter against real Keepalived i
     });
     expect(settled).toBe(true);
     expect(await addresses(a)).toContain('192.0.2.10/24');
-    expect(await addresses(b)).not.toContain('192.0.2.10/24');
+    expect(await addresses(pair.b)).not.toContain('192.0.2.10/24');
   });
 
   it('does nothing when the text is unchanged', async () => {

@@ -22,8 +22,7 @@ function report(over: Partial<GatewayReport> = {}): GatewayReport {
   return {
     ok: true,
     changes: [],
-    bird: { changed: false },
-    keepalived: { changed: false, enabled: true },
+    daemons: { bird: { changed: false, enabled: true }, keepalived: { changed: false, enabled: true } },
     problems: [
       { code: 'PEER_DATA_INVALID', message: 'bad listen-ports', peering: 'dc1-dc2', unit: 'dc2/0' },
       { code: 'PEER_DATA_INVALID', message: 'bad mtu', peering: 'dc1-dc2', unit: 'dc2/1' },

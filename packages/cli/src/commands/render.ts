@@ -44,12 +44,12 @@ ${examples('wg-gateway render bird > /tmp/bird.conf && bird -p -c /tmp/bird.conf
     try {
       const plan = await wiring.gateway.plan();
       if (what === 'bird') {
-        if (globals.json) printJson({ file: settings.group.paths.birdConfig, text: plan.bird.next });
-        else process.stdout.write(plan.bird.next);
+        if (globals.json) printJson({ file: settings.group.paths.birdConfig, text: plan.daemons.bird?.next });
+        else process.stdout.write(plan.daemons.bird?.next ?? '');
         return EXIT.ok;
       }
       if (what === 'keepalived') {
-        const text = plan.keepalived.next;
+        const text = plan.daemons.keepalived?.next;
         if (globals.json)
           printJson({
             file: settings.group.paths.keepalivedConfig,

@@ -68,6 +68,11 @@ export function reportJson(report: GatewayReport): Record<string, unknown> {
   return { ...report, changes: report.changes.map(changeResultJson) };
 }
 
+/** How the report names the daemons it knows; others go by their stage name. */
+export const DAEMON_TITLES: Readonly<Record<string, string>> = { bird: 'BIRD', keepalived: 'Keepalived' };
+/** Why a known daemon is not wanted. */
+export const NOT_WANTED: Readonly<Record<string, string>> = { keepalived: ' (no VIPs)' };
+
 /** A reconcile report as text: what changed, links, problems, timing. */
 export function reportText(report: GatewayReport): string {
   const lines: string[] = [];
@@ -80,10 +85,11 @@ export function reportText(report: GatewayReport): string {
     );
   }
   if (report.changes.length === 0) lines.push('  WireGuard: no changes');
-  lines.push(`  BIRD: ${report.bird.changed ? 'config changed, reloaded' : 'unchanged'}`);
-  lines.push(
-    `  Keepalived: ${report.keepalived.enabled ? (report.keepalived.changed ? 'config changed, reloaded' : 'unchanged') : report.keepalived.changed ? 'stopped (no VIPs)' : 'not used (no VIPs)'}`,
-  );
+  for (const [name, d] of Object.entries(report.daemons)) {
+    lines.push(
+      `  ${DAEMON_TITLES[name] ?? name}: ${d.enabled ? (d.changed ? 'config changed, reloaded' : 'unchanged') : d.changed ? `stopped${NOT_WANTED[name] ?? ''}` : `not used${NOT_WANTED[name] ?? ''}`}`,
+    );
+  }
   const l = report.links;
   lines.push(
     `  links: ${l.open} open, ${l['half-open']} half-open, ${l['half-closed']} half-closed, ${l.closed} closed`,

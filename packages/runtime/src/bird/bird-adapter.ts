@@ -1,40 +1,40 @@
 /**
- * BIRD as a {@link DaemonConfigurator}: check a rendered config with
- * `bird -p`, install it atomically, reload it with `birdc configure`, start
- * BIRD when it is not running.
+ * BIRD on the {@link ConfiguredDaemon} skeleton: checked with `bird -p`,
+ * reloaded with `birdc configure`, started as our own process or as the
+ * host's systemd unit.
  * @module
  */
-import type { DaemonApplyResult, DaemonConfigurator } from '@wg-gateway/core';
-import { type CommandRunner, commandRunner, formatArgv, outputOf } from '../system/command.js';
+import { birdDaemon, type DaemonSpec } from '@wg-gateway/core';
+import {
+  ConfiguredDaemon,
+  type ConfiguredDaemonOptions,
+  type DaemonMode,
+} from '../daemon-adapter/configured-daemon.js';
+import type { CommandResult } from '../system/command.js';
+import { formatArgv, outputOf } from '../system/command.js';
 import { DaemonError } from '../system/daemon-error.js';
-import { installFile, readTextIfExists, removeIfExists, writeTempBeside } from '../system/files.js';
+import { removeIfExists } from '../system/files.js';
 import { isProcessAlive, readPidFile, signalProcess, waitUntil } from '../system/process.js';
 import { BirdControl } from './bird-control.js';
 
-/** How BIRD is run: as our own process (lab, CI) or as the host's systemd unit. */
-export type DaemonMode = 'process' | 'systemd';
+export type { DaemonMode };
 
 /** Options of {@link BirdAdapter}. */
-export interface BirdAdapterOptions {
-  readonly mode: DaemonMode;
-  /** The installed config file (`/etc/bird/bird.conf` under systemd). */
+export interface BirdAdapterOptions extends ConfiguredDaemonOptions {
+  /**
+   * The file we write: the whole config (`/etc/bird/bird.conf` under
+   * systemd) or, in include mode, our fragment (e.g. `/etc/bird/wg-gateway.conf`).
+   */
   readonly configPath: string;
   /** Control socket (default `/run/bird/bird.ctl`, BIRD's own default). */
   readonly socketPath?: string;
-  /** Pid file; process mode only (default: `configPath` + `.pid`). */
+  /** Pid file; process mode only (default: the started config's path + `.pid`). */
   readonly pidPath?: string;
-  /** Argv prefix for every command, e.g. testkit's `netns.enter`. */
-  readonly commandPrefix?: readonly string[];
-  /** systemd unit (default `bird`). */
-  readonly unit?: string;
-  /** Program names (defaults `bird`, `birdc`, `systemctl`). */
+  /** Program names (defaults `bird`, `birdc`). */
   readonly birdCommand?: string;
   readonly birdcCommand?: string;
-  readonly systemctlCommand?: string;
   /** Bound on waiting for a started BIRD's socket, and on stopping (default 10 s). */
   readonly startTimeoutMs?: number;
-  /** Replace the command runner (tests). */
-  readonly run?: CommandRunner;
 }
 
 /** Replies of `birdc configure` that mean the new config was taken. */
@@ -42,74 +42,36 @@ const RECONFIGURED =
   /^(Reconfigured|Reconfiguration in progress|Reconfiguration already in progress, queueing new config)$/m;
 
 /** Check, install, reload and start BIRD. */
-export class BirdAdapter implements DaemonConfigurator {
+export class BirdAdapter extends ConfiguredDaemon {
   readonly name = 'bird';
+  protected readonly checkerName = 'bird -p';
   readonly #o: BirdAdapterOptions;
-  readonly #run: CommandRunner;
   readonly socketPath: string;
   readonly pidPath: string;
 
   constructor(options: BirdAdapterOptions) {
+    super(options);
     this.#o = options;
-    this.#run = options.run ?? commandRunner(options.commandPrefix ? { prefix: options.commandPrefix } : {});
     this.socketPath = options.socketPath ?? '/run/bird/bird.ctl';
-    this.pidPath = options.pidPath ?? `${options.configPath}.pid`;
+    this.pidPath = options.pidPath ?? `${this.startConfigPath}.pid`;
   }
 
   /**
-   * Install `text` and make BIRD run it. Unchanged text with BIRD running
-   * does nothing. A config that `bird -p` refuses throws
-   * {@link DaemonError} `BIRD_CONFIG_INVALID` and changes nothing.
-   * `undefined` stops BIRD.
+   * This adapter as an entry of the gateway's daemon list; in include mode
+   * it renders only the fragment (see core's `birdIncludeFragment`).
    */
-  async apply(text: string | undefined): Promise<DaemonApplyResult> {
-    if (text === undefined) return { changed: await this.stop() };
-    const installed = await readTextIfExists(this.#o.configPath);
-    const running = await this.isRunning();
-    if (installed === text && running) return { changed: false };
-    if (installed !== text) {
-      const temp = await writeTempBeside(this.#o.configPath, text);
-      try {
-        await this.check(temp);
-        await installFile(temp, this.#o.configPath);
-      } finally {
-        await removeIfExists(temp);
-      }
-    }
-    try {
-      if (running) await this.reload();
-      else await this.start();
-    } catch (e) {
-      // Put the previous file back so the next apply retries instead of
-      // taking the failed text for the running one.
-      if (installed !== text) await this.#restore(installed);
-      throw e;
-    }
-    return { changed: true };
+  daemonSpec(): DaemonSpec {
+    return birdDaemon(this, { include: this.options.include !== undefined });
   }
 
-  /** The installed config file's text (undefined: none), for `plan`'s diff. */
-  installed(): Promise<string | undefined> {
-    return readTextIfExists(this.#o.configPath);
-  }
-
-  /** Parse a config file without running it. Equivalent to: `bird -p -c FILE`. */
-  async check(file: string): Promise<void> {
-    const argv = [this.#o.birdCommand ?? 'bird', '-p', '-c', file];
-    const r = await this.#run(argv);
-    if (r.code !== 0) {
-      throw new DaemonError('BIRD_CONFIG_INVALID', 'bird', 'rendered config refused by bird -p', {
-        output: outputOf(r).replaceAll(file, this.#o.configPath),
-        hint: 'the running BIRD keeps its previous config; fix the input that produced this config',
-      });
-    }
+  /** Equivalent to: `bird -p -c FILE`. */
+  protected runChecker(file: string): Promise<CommandResult> {
+    return this.run([this.#o.birdCommand ?? 'bird', '-p', '-c', file]);
   }
 
   /** Whether BIRD runs: its pid file names a live `bird` (process) or the unit is active (systemd). */
   async isRunning(): Promise<boolean> {
-    if (this.#o.mode === 'systemd') {
-      return (await this.#systemctl('is-active', '--quiet')).code === 0;
-    }
+    if (this.#o.mode === 'systemd') return (await this.systemctl('is-active', '--quiet')).code === 0;
     const pid = await readPidFile(this.pidPath);
     return pid !== undefined && (await isProcessAlive(pid, 'bird'));
   }
@@ -119,12 +81,9 @@ export class BirdAdapter implements DaemonConfigurator {
    * whose reply must say it reconfigured; systemd: `systemctl reload bird`.
    */
   async reload(): Promise<void> {
-    if (this.#o.mode === 'systemd') {
-      await this.#systemctlOrThrow('reload');
-      return;
-    }
+    if (this.#o.mode === 'systemd') return this.systemctlOrThrow('reload');
     const argv = [this.#o.birdcCommand ?? 'birdc', '-s', this.socketPath, 'configure'];
-    const r = await this.#run(argv);
+    const r = await this.run(argv);
     if (r.code !== 0 || !RECONFIGURED.test(r.stdout)) {
       throw new DaemonError('BIRD_RELOAD_FAILED', 'bird', `${formatArgv(argv)} did not reconfigure`, {
         output: outputOf(r),
@@ -138,21 +97,18 @@ export class BirdAdapter implements DaemonConfigurator {
    * Equivalent to: `bird -c FILE -s SOCKET -P PIDFILE` (process) or `systemctl start bird`.
    */
   async start(): Promise<void> {
-    if (this.#o.mode === 'systemd') {
-      await this.#systemctlOrThrow('start');
-      return;
-    }
+    if (this.#o.mode === 'systemd') return this.systemctlOrThrow('start');
     await removeIfExists(this.socketPath);
     const argv = [
       this.#o.birdCommand ?? 'bird',
       '-c',
-      this.#o.configPath,
+      this.startConfigPath,
       '-s',
       this.socketPath,
       '-P',
       this.pidPath,
     ];
-    const r = await this.#run(argv);
+    const r = await this.run(argv);
     if (r.code !== 0) {
       throw new DaemonError('BIRD_START_FAILED', 'bird', `${formatArgv(argv)} failed`, {
         output: outputOf(r),
@@ -166,9 +122,7 @@ export class BirdAdapter implements DaemonConfigurator {
         'BIRD_START_FAILED',
         'bird',
         `control socket ${this.socketPath} not answering after ${timeoutMs} ms`,
-        {
-          hint: 'see the BIRD log',
-        },
+        { hint: 'see the BIRD log' },
       );
     }
   }
@@ -177,7 +131,7 @@ export class BirdAdapter implements DaemonConfigurator {
   async stop(): Promise<boolean> {
     if (!(await this.isRunning())) return false;
     if (this.#o.mode === 'systemd') {
-      await this.#systemctlOrThrow('stop');
+      await this.systemctlOrThrow('stop');
       return true;
     }
     const pid = await readPidFile(this.pidPath);
@@ -190,15 +144,6 @@ export class BirdAdapter implements DaemonConfigurator {
     return true;
   }
 
-  async #restore(previous: string | undefined): Promise<void> {
-    if (previous === undefined) {
-      await removeIfExists(this.#o.configPath);
-      return;
-    }
-    const temp = await writeTempBeside(this.#o.configPath, previous);
-    await installFile(temp, this.#o.configPath).catch(() => removeIfExists(temp));
-  }
-
   async #answers(): Promise<boolean> {
     try {
       const control = await BirdControl.connect(this.socketPath, { timeoutMs: 1000 });
@@ -206,25 +151,6 @@ export class BirdAdapter implements DaemonConfigurator {
       return true;
     } catch {
       return false;
-    }
-  }
-
-  #systemctl(...args: string[]) {
-    return this.#run([this.#o.systemctlCommand ?? 'systemctl', ...args, this.#o.unit ?? 'bird']);
-  }
-
-  async #systemctlOrThrow(verb: string): Promise<void> {
-    const r = await this.#systemctl(verb);
-    if (r.code !== 0) {
-      throw new DaemonError(
-        'BIRD_SYSTEMD_FAILED',
-        'bird',
-        `systemctl ${verb} ${this.#o.unit ?? 'bird'} failed`,
-        {
-          output: outputOf(r),
-          hint: 'see journalctl -u bird',
-        },
-      );
     }
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  type DaemonSpec,
   type Exchange,
   Gateway,
   type GatewayPorts,
@@ -33,6 +34,11 @@ export interface ComposeOptions {
   readonly registry?: BackendRegistry;
   /** Use this exchange instead of building the one the config names (tests, embedders). */
   readonly exchange?: Exchange;
+  /**
+   * Daemons configured after BIRD and Keepalived (e.g. the nftables rule set
+   * of examples/nftables); each is one `DaemonSpec` (docs/daemons.md).
+   */
+  readonly extraDaemons?: readonly DaemonSpec[];
 }
 
 /** A wired gateway and the ports it drives. */
@@ -79,8 +85,7 @@ export async function composeGateway(
     state,
     exchange,
     backend,
-    bird: daemons.bird,
-    keepalived: daemons.keepalived,
+    daemons: [...daemons.daemons, ...(options.extraDaemons ?? [])],
     ...(daemons.host ? { host: daemons.host } : {}),
     clock: { now: () => Date.now() },
     keys: new NodeKeySource(),

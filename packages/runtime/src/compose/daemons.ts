@@ -5,7 +5,15 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
-import { type DaemonConfigurator, type GroupConfig, type HostSystem, WgGatewayError } from '@wg-gateway/core';
+import {
+  birdDaemon,
+  type DaemonConfigurator,
+  type DaemonSpec,
+  type GroupConfig,
+  type HostSystem,
+  keepalivedDaemon,
+  WgGatewayError,
+} from '@wg-gateway/core';
 import { BirdAdapter } from '../bird/bird-adapter.js';
 import { KeepalivedAdapter } from '../keepalived/keepalived-adapter.js';
 import { vrrpNotifyBlock } from '../keepalived/vrrp-state.js';
@@ -15,9 +23,8 @@ import type { RuntimeSettings } from './runtime-section.js';
 
 /** The daemons of one gateway. */
 export interface GatewayDaemons {
-  /** What core's Gateway drives (read-only stand-ins when `readOnly`). */
-  readonly bird: DaemonConfigurator;
-  readonly keepalived: DaemonConfigurator;
+  /** What core's Gateway drives, in order (read-only stand-ins when `readOnly`). */
+  readonly daemons: readonly DaemonSpec[];
   /** The real adapters; undefined when `readOnly`. */
   readonly birdAdapter: BirdAdapter | undefined;
   readonly keepalivedAdapter: KeepalivedAdapter | undefined;
@@ -82,12 +89,19 @@ export function createDaemons(group: GroupConfig, rt: RuntimeSettings, readOnly:
   if (readOnly) {
     const block = vrrpNotifyBlock(rt.keepalived.runDir, VRRP_NOTIFY_SCRIPT);
     return {
-      bird: readOnlyConfigurator('bird', () => readInstalledConfig('bird', group.paths.birdConfig)),
-      // Without the VRRP state-reporting block the adapter appends.
-      keepalived: readOnlyConfigurator('keepalived', async () => {
-        const text = await readInstalledConfig('keepalived', group.paths.keepalivedConfig);
-        return text?.endsWith(block) ? text.slice(0, -block.length) : text;
-      }),
+      daemons: [
+        birdDaemon(
+          readOnlyConfigurator('bird', () => readInstalledConfig('bird', group.paths.birdConfig)),
+          { include: rt.bird.mainConfig !== undefined },
+        ),
+        // Without the VRRP state-reporting block the adapter appends.
+        keepalivedDaemon(
+          readOnlyConfigurator('keepalived', async () => {
+            const text = await readInstalledConfig('keepalived', group.paths.keepalivedConfig);
+            return text?.endsWith(block) ? text.slice(0, -block.length) : text;
+          }),
+        ),
+      ],
       birdAdapter: undefined,
       keepalivedAdapter: undefined,
       host: undefined,
@@ -98,15 +112,16 @@ export function createDaemons(group: GroupConfig, rt: RuntimeSettings, readOnly:
     configPath: group.paths.birdConfig,
     socketPath: rt.bird.socket,
     ...(rt.bird.pidFile === undefined ? {} : { pidPath: rt.bird.pidFile }),
+    ...(rt.bird.mainConfig === undefined ? {} : { include: { mainConfig: rt.bird.mainConfig } }),
   });
   const keepalivedAdapter = new KeepalivedAdapter({
     mode: rt.keepalived.mode,
     configPath: group.paths.keepalivedConfig,
     runDir: rt.keepalived.runDir,
+    ...(rt.keepalived.mainConfig === undefined ? {} : { include: { mainConfig: rt.keepalived.mainConfig } }),
   });
   return {
-    bird: birdAdapter,
-    keepalived: keepalivedAdapter,
+    daemons: [birdAdapter.daemonSpec(), keepalivedAdapter.daemonSpec()],
     birdAdapter,
     keepalivedAdapter,
     host: {

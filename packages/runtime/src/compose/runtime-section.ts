@@ -32,8 +32,18 @@ export interface RuntimeSettings {
   };
   /** `HOST:PORT` of the metrics endpoint; undefined = off. */
   readonly metrics: { readonly host: string; readonly port: number } | undefined;
-  readonly bird: { readonly mode: DaemonMode; readonly socket: string; readonly pidFile: string | undefined };
-  readonly keepalived: { readonly mode: DaemonMode; readonly runDir: string };
+  /** `mainConfig` set: include mode (we write only `paths.birdConfig`, which the main config includes). */
+  readonly bird: {
+    readonly mode: DaemonMode;
+    readonly socket: string;
+    readonly pidFile: string | undefined;
+    readonly mainConfig: string | undefined;
+  };
+  readonly keepalived: {
+    readonly mode: DaemonMode;
+    readonly runDir: string;
+    readonly mainConfig: string | undefined;
+  };
   /** Directory of WireGuard UAPI sockets (netlink backend, userspace). */
   readonly uapiDir: string | undefined;
   readonly intervalSeconds: number;
@@ -116,11 +126,16 @@ export const runtimeSectionSchema = z
         mode: mode.default('systemd'),
         socket: path.default('/run/bird/bird.ctl'),
         'pid-file': path.optional(),
+        'main-config': path.optional(),
       })
       .strict()
       .default({ mode: 'systemd', socket: '/run/bird/bird.ctl' }),
     keepalived: z
-      .object({ mode: mode.default('systemd'), 'run-dir': path.default('/run/wg-gateway/keepalived') })
+      .object({
+        mode: mode.default('systemd'),
+        'run-dir': path.default('/run/wg-gateway/keepalived'),
+        'main-config': path.optional(),
+      })
       .strict()
       .default({ mode: 'systemd', 'run-dir': '/run/wg-gateway/keepalived' }),
     'uapi-dir': path.optional(),
@@ -175,8 +190,17 @@ export function parseRuntimeSection(raw: unknown, base: string): RuntimeSettings
       passwordFile: r.etcd['password-file'],
     },
     metrics,
-    bird: { mode: r.bird.mode, socket: r.bird.socket, pidFile: r.bird['pid-file'] },
-    keepalived: { mode: r.keepalived.mode, runDir: r.keepalived['run-dir'] },
+    bird: {
+      mode: r.bird.mode,
+      socket: r.bird.socket,
+      pidFile: r.bird['pid-file'],
+      mainConfig: r.bird['main-config'],
+    },
+    keepalived: {
+      mode: r.keepalived.mode,
+      runDir: r.keepalived['run-dir'],
+      mainConfig: r.keepalived['main-config'],
+    },
     uapiDir: r['uapi-dir'],
     intervalSeconds: r['interval-seconds'],
     debounceMs: r['debounce-ms'],

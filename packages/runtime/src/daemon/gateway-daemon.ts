@@ -9,8 +9,9 @@
 import type { GatewayReport } from '@wg-gateway/core';
 import { type BackendRegistry, defaultBackendRegistry } from '../compose/backend-registry.js';
 import { type GatewayConfig, loadGatewayConfig } from '../compose/config-document.js';
-import { type ComposedGateway, composeGateway } from '../compose/create-gateway.js';
+import { type ComposedGateway, type ComposeOptions, composeGateway } from '../compose/create-gateway.js';
 import { refreshMetrics } from '../compose/metrics-refresh.js';
+import { DaemonSupervisor } from '../daemon-adapter/daemon-supervisor.js';
 import { createLogger, type Logger } from '../log.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { type MetricsServer, startMetricsServer } from '../metrics/metrics-server.js';
@@ -26,6 +27,8 @@ export interface GatewayDaemonOptions {
    */
   readonly load?: () => Promise<GatewayConfig>;
   readonly registry?: BackendRegistry;
+  /** Daemons configured after BIRD and Keepalived (see {@link ComposeOptions.extraDaemons}). */
+  readonly extraDaemons?: ComposeOptions['extraDaemons'];
   /** Default: JSON lines on stderr with the group and unit. */
   readonly logger?: Logger;
   /** Handle SIGTERM, SIGINT and SIGHUP (default true). */
@@ -49,8 +52,7 @@ function logReport(logger: Logger, report: GatewayReport, reason: string): void 
       operations: c.operations,
       ...(c.error ? { error: { code: c.error.code, message: c.error.message } } : {}),
     })),
-    bird: report.bird,
-    keepalived: report.keepalived,
+    daemons: report.daemons,
     problems: report.problems.length,
   };
   if (report.ok) logger.info(fields, 'reconciled');
@@ -69,6 +71,8 @@ export class GatewayDaemon {
   readonly #stop = new AbortController();
   #cycle = new AbortController();
   #server: MetricsServer | undefined;
+  // Restarts BIRD/Keepalived found dead (process mode) on the runner's tick.
+  readonly #supervisor: DaemonSupervisor;
   /** Reconciles completed so far (across reloads). */
   reconciles = 0;
 
@@ -81,6 +85,11 @@ export class GatewayDaemon {
         destination: process.stderr,
         base: { group: options.config.group.group, unit: options.config.group.unit },
       });
+    this.#supervisor = new DaemonSupervisor({
+      daemons: () => [this.#current?.bird, this.#current?.keepalived].filter((d) => d !== undefined),
+      registry: this.metrics.registry,
+      log: this.logger,
+    });
   }
 
   /** The config running now. */
@@ -179,7 +188,10 @@ export class GatewayDaemon {
   /** One config's lifetime: wire, loop until stopped or reloaded, release. */
   async #runOnce(): Promise<void> {
     const config = this.#config;
-    const gw = await composeGateway(config, this.#o.registry ? { registry: this.#o.registry } : {});
+    const gw = await composeGateway(config, {
+      ...(this.#o.registry ? { registry: this.#o.registry } : {}),
+      ...(this.#o.extraDaemons ? { extraDaemons: this.#o.extraDaemons } : {}),
+    });
     this.#current = gw;
     const { group, runtime } = config;
     const runner = new GatewayRunner({
@@ -200,6 +212,7 @@ export class GatewayDaemon {
         this.#o.onReport?.(report, reason);
       },
       onError: (e, reason) => this.logger.error({ err: e, reason }, 'reconcile threw'),
+      supervise: () => this.#supervisor.tick(),
     });
     this.logger.info(
       { backend: runtime.backend, exchange: runtime.exchange, intervalSeconds: runtime.intervalSeconds },

@@ -27,6 +27,13 @@ export interface GatewayRunnerOptions {
   readonly onReport?: (report: GatewayReport, reason: TriggerReason) => void;
   /** Called when a reconcile throws (it should not: stage failures are reports). */
   readonly onError?: (error: unknown, reason: TriggerReason) => void;
+  /**
+   * Called on every supervision tick, e.g. `DaemonSupervisor.tick` to
+   * restart a dead daemon (process mode). Should not throw.
+   */
+  readonly supervise?: () => Promise<unknown>;
+  /** Supervision tick. Default 5 s. */
+  readonly superviseIntervalMs?: number;
 }
 
 /** Runs reconciles until stopped. */
@@ -38,6 +45,8 @@ export class GatewayRunner {
   #debounce: NodeJS.Timeout | undefined;
   #firstChangeAt: number | undefined;
   #interval: NodeJS.Timeout | undefined;
+  #superviseTimer: NodeJS.Timeout | undefined;
+  #supervising = false;
   #unwatch: (() => void) | undefined;
   #stopped = false;
   #done: (() => void) | undefined;
@@ -60,6 +69,9 @@ export class GatewayRunner {
     this.#o.signal?.addEventListener('abort', () => void this.stop(), { once: true });
     this.#unwatch = this.#o.watch?.(() => this.#onChange());
     this.#interval = setInterval(() => this.trigger('interval'), this.#o.intervalMs);
+    if (this.#o.supervise) {
+      this.#superviseTimer = setInterval(() => void this.#supervise(), this.#o.superviseIntervalMs ?? 5000);
+    }
     this.trigger('start');
     return stopped;
   }
@@ -103,11 +115,25 @@ export class GatewayRunner {
     this.#running = undefined;
   }
 
+  /** One supervision tick; skipped while the previous one still runs. */
+  async #supervise(): Promise<void> {
+    if (this.#supervising || this.#stopped || !this.#o.supervise) return;
+    this.#supervising = true;
+    try {
+      await this.#o.supervise();
+    } catch (e) {
+      this.#o.onError?.(e, 'interval');
+    } finally {
+      this.#supervising = false;
+    }
+  }
+
   /** Stop timers and watches, wait for the reconcile in flight. Idempotent. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#debounce);
     clearInterval(this.#interval);
+    clearInterval(this.#superviseTimer);
     this.#unwatch?.();
     this.#unwatch = undefined;
     await this.#running;

@@ -1,16 +1,16 @@
 /**
- * Keepalived as a {@link DaemonConfigurator}: check a rendered config with
- * `keepalived -t`, install it atomically, reload with SIGHUP (or systemctl),
- * start it when needed and stop it when there are no VIPs.
+ * Keepalived on the {@link ConfiguredDaemon} skeleton: checked with
+ * `keepalived -t`, reloaded with SIGHUP (or systemctl), started with the
+ * VRRP subsystem only, stopped when there are no VIPs (full mode).
  * @module
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DaemonApplyResult, DaemonConfigurator } from '@wg-gateway/core';
-import type { DaemonMode } from '../bird/bird-adapter.js';
-import { type CommandRunner, commandRunner, formatArgv, outputOf } from '../system/command.js';
+import { type DaemonSpec, keepalivedDaemon } from '@wg-gateway/core';
+import { ConfiguredDaemon, type ConfiguredDaemonOptions } from '../daemon-adapter/configured-daemon.js';
+import { type CommandResult, formatArgv, outputOf } from '../system/command.js';
 import { DaemonError } from '../system/daemon-error.js';
-import { installFile, readTextIfExists, removeIfExists, writeTempBeside } from '../system/files.js';
+import { removeIfExists } from '../system/files.js';
 import { isProcessAlive, readPidFile, signalProcess, waitUntil } from '../system/process.js';
 import { VRRP_NOTIFY_SCRIPT } from '../system/scripts.js';
 import { readVrrpStates, type VrrpState, vrrpNotifyBlock } from './vrrp-state.js';
@@ -24,21 +24,18 @@ export const BENIGN_KEEPALIVED_WARNINGS: readonly RegExp[] = [
 ];
 
 /** Options of {@link KeepalivedAdapter}. */
-export interface KeepalivedAdapterOptions {
-  readonly mode: DaemonMode;
-  /** The installed config file (`/etc/keepalived/keepalived.conf` under systemd). */
+export interface KeepalivedAdapterOptions extends ConfiguredDaemonOptions {
+  /**
+   * The file we write: the whole config (`/etc/keepalived/keepalived.conf`
+   * under systemd) or, in include mode, our fragment.
+   */
   readonly configPath: string;
   /**
    * Our directory: pid files (process mode), the VRRP notify FIFO and the
    * state files. Created 0750 when missing.
    */
   readonly runDir: string;
-  /** Argv prefix for every command, e.g. testkit's `netns.enter`. */
-  readonly commandPrefix?: readonly string[];
-  /** systemd unit (default `keepalived`). */
-  readonly unit?: string;
   readonly keepalivedCommand?: string;
-  readonly systemctlCommand?: string;
   /** Extra arguments when starting in process mode (e.g. `-D` for detailed logs). */
   readonly extraArgs?: readonly string[];
   /** Bound on waiting for start and stop (default 10 s). */
@@ -47,18 +44,22 @@ export interface KeepalivedAdapterOptions {
   readonly reportVrrpStates?: boolean;
   /** `keepalived -t` output lines that still count as a pass (default {@link BENIGN_KEEPALIVED_WARNINGS}). */
   readonly benignWarnings?: readonly RegExp[];
-  readonly run?: CommandRunner;
 }
 
 /** Check, install, reload, start and stop Keepalived. */
-export class KeepalivedAdapter implements DaemonConfigurator {
+export class KeepalivedAdapter extends ConfiguredDaemon {
   readonly name = 'keepalived';
+  protected readonly checkerName = 'keepalived -t';
   readonly #o: KeepalivedAdapterOptions;
-  readonly #run: CommandRunner;
 
   constructor(options: KeepalivedAdapterOptions) {
+    super(options);
     this.#o = options;
-    this.#run = options.run ?? commandRunner(options.commandPrefix ? { prefix: options.commandPrefix } : {});
+  }
+
+  /** This adapter as an entry of the gateway's daemon list. */
+  daemonSpec(): DaemonSpec {
+    return keepalivedDaemon(this);
   }
 
   /** Pid file of the parent process (process mode). */
@@ -67,97 +68,77 @@ export class KeepalivedAdapter implements DaemonConfigurator {
   }
 
   /** The config file text installed for rendered `text` (with the state reporting block). */
-  compose(text: string): string {
+  override compose(text: string): string {
     if (this.#o.reportVrrpStates === false) return text;
     return `${text.endsWith('\n') ? text : `${text}\n`}${vrrpNotifyBlock(this.#o.runDir, VRRP_NOTIFY_SCRIPT)}`;
   }
 
+  protected override decompose(fileText: string): string {
+    if (this.#o.reportVrrpStates === false) return fileText;
+    const block = vrrpNotifyBlock(this.#o.runDir, VRRP_NOTIFY_SCRIPT);
+    return fileText.endsWith(block) ? fileText.slice(0, -block.length) : fileText;
+  }
+
   /**
    * The rendered text Keepalived runs (the file without the block
-   * {@link compose} adds); undefined when Keepalived is not running, which
-   * is what "no VIPs" leaves behind.
+   * {@link compose} adds); in full mode undefined when Keepalived is not
+   * running, which is what "no VIPs" leaves behind.
    */
-  async installed(): Promise<string | undefined> {
-    if (!(await this.isRunning())) return undefined;
-    const text = await readTextIfExists(this.#o.configPath);
-    if (text === undefined || this.#o.reportVrrpStates === false) return text;
-    const block = vrrpNotifyBlock(this.#o.runDir, VRRP_NOTIFY_SCRIPT);
-    return text.endsWith(block) ? text.slice(0, -block.length) : text;
+  override async installed(): Promise<string | undefined> {
+    if (!this.#o.include && !(await this.isRunning())) return undefined;
+    return super.installed();
   }
 
   /**
-   * Install `text` and make Keepalived run it; `undefined` (no VIPs) stops
-   * it. A config `keepalived -t` refuses throws `KEEPALIVED_CONFIG_INVALID`
-   * and the running Keepalived keeps its config.
+   * States of instances the new config drops must not linger; the FIFO
+   * script rewrites every current state after the reload or start.
    */
-  async apply(text: string | undefined): Promise<DaemonApplyResult> {
-    if (text === undefined) return { changed: await this.stop() };
+  protected override async beforeActivate(): Promise<void> {
     await mkdir(this.#o.runDir, { recursive: true, mode: 0o750 });
-    const wanted = this.compose(text);
-    const installed = await readTextIfExists(this.#o.configPath);
-    const running = await this.isRunning();
-    if (installed === wanted && running) return { changed: false };
-    if (installed !== wanted) {
-      const temp = await writeTempBeside(this.#o.configPath, wanted);
-      try {
-        await this.check(temp);
-        await installFile(temp, this.#o.configPath);
-      } finally {
-        await removeIfExists(temp);
-      }
-    }
-    // States of instances the new config drops must not linger; the FIFO
-    // script rewrites every current state after the reload or start.
     await this.#removeRunFiles(/\.state$/);
-    if (running) await this.reload();
-    else await this.start();
-    return { changed: true };
+  }
+
+  /** Check a candidate file (the notify block names the run directory, so make it first). */
+  override async check(candidate: string): Promise<void> {
+    await mkdir(this.#o.runDir, { recursive: true, mode: 0o750 });
+    return super.check(candidate);
+  }
+
+  /** Equivalent to: `keepalived -t -f FILE`. */
+  protected runChecker(file: string): Promise<CommandResult> {
+    return this.run([this.#o.keepalivedCommand ?? 'keepalived', '-t', '-f', file]);
   }
 
   /**
-   * Check a config file. Equivalent to: `keepalived -t -f FILE`. Keepalived
-   * 2.2.7 fails the check on warnings too; output made only of
+   * Keepalived 2.2.7 fails the check on warnings too; output made only of
    * {@link BENIGN_KEEPALIVED_WARNINGS} lines passes.
    */
-  async check(file: string): Promise<void> {
-    const r = await this.#run([this.#o.keepalivedCommand ?? 'keepalived', '-t', '-f', file]);
+  protected override checkPassed(r: CommandResult): boolean {
+    if (r.code === 0) return true;
     const lines = outputOf(r)
       .split('\n')
       .filter((l) => l.trim() !== '');
     const benign = this.#o.benignWarnings ?? BENIGN_KEEPALIVED_WARNINGS;
-    const onlyBenign = lines.length > 0 && lines.every((l) => benign.some((re) => re.test(l.trim())));
-    if (r.code !== 0 && !onlyBenign) {
-      throw new DaemonError(
-        'KEEPALIVED_CONFIG_INVALID',
-        'keepalived',
-        'rendered config refused by keepalived -t',
-        {
-          output: outputOf(r).replaceAll(file, this.#o.configPath),
-          hint: 'the running Keepalived keeps its previous config; fix the input that produced this config',
-        },
-      );
-    }
+    return lines.length > 0 && lines.every((l) => benign.some((re) => re.test(l.trim())));
   }
 
   /** Whether Keepalived runs (its parent pid file names a live process, or the unit is active). */
   async isRunning(): Promise<boolean> {
-    if (this.#o.mode === 'systemd') return (await this.#systemctl('is-active', '--quiet')).code === 0;
+    if (this.#o.mode === 'systemd') return (await this.systemctl('is-active', '--quiet')).code === 0;
     const pid = await readPidFile(this.pidPath);
     return pid !== undefined && (await isProcessAlive(pid, 'keepalived'));
   }
 
   /** Reload the installed config. Equivalent to: `kill -HUP PID` or `systemctl reload keepalived`. */
   async reload(): Promise<void> {
-    if (this.#o.mode === 'systemd') return this.#systemctlOrThrow('reload');
+    if (this.#o.mode === 'systemd') return this.systemctlOrThrow('reload');
     const pid = await readPidFile(this.pidPath);
     if (pid === undefined || !signalProcess(pid, 'SIGHUP')) {
       throw new DaemonError(
         'KEEPALIVED_RELOAD_FAILED',
         'keepalived',
         `cannot signal pid from ${this.pidPath}`,
-        {
-          hint: 'Keepalived stopped meanwhile; the next reconcile starts it',
-        },
+        { hint: 'Keepalived stopped meanwhile; the next reconcile starts it' },
       );
     }
   }
@@ -168,13 +149,15 @@ export class KeepalivedAdapter implements DaemonConfigurator {
    * Equivalent to: `keepalived --vrrp -f FILE -p PID -r VRRP_PID -c CHECKERS_PID -b BFD_PID`.
    */
   async start(): Promise<void> {
-    if (this.#o.mode === 'systemd') return this.#systemctlOrThrow('start');
+    if (this.#o.mode === 'systemd') return this.systemctlOrThrow('start');
     const dir = this.#o.runDir;
+    await mkdir(dir, { recursive: true, mode: 0o750 });
+    await this.#clearOrphans();
     const argv = [
       this.#o.keepalivedCommand ?? 'keepalived',
       '--vrrp',
       '-f',
-      this.#o.configPath,
+      this.startConfigPath,
       '-p',
       this.pidPath,
       '-r',
@@ -185,7 +168,7 @@ export class KeepalivedAdapter implements DaemonConfigurator {
       join(dir, 'keepalived-bfd.pid'),
       ...(this.#o.extraArgs ?? []),
     ];
-    const r = await this.#run(argv);
+    const r = await this.run(argv);
     const timeoutMs = this.#o.timeoutMs ?? 10_000;
     // Wait for the VRRP child too: by then the parent handles SIGHUP, so an
     // immediate reload cannot kill it.
@@ -214,7 +197,7 @@ export class KeepalivedAdapter implements DaemonConfigurator {
    */
   async stop(): Promise<boolean> {
     const running = await this.isRunning();
-    if (running && this.#o.mode === 'systemd') await this.#systemctlOrThrow('stop');
+    if (running && this.#o.mode === 'systemd') await this.systemctlOrThrow('stop');
     if (running && this.#o.mode === 'process') {
       const pid = await readPidFile(this.pidPath);
       if (pid !== undefined) signalProcess(pid, 'SIGTERM');
@@ -232,6 +215,32 @@ export class KeepalivedAdapter implements DaemonConfigurator {
     return running;
   }
 
+  /**
+   * A parent killed with SIGKILL leaves its VRRP child running (holding the
+   * VIPs) and its pid files behind, and a new Keepalived refuses to start
+   * beside them: end the orphans and remove the stale pid files.
+   */
+  async #clearOrphans(): Promise<void> {
+    const children = ['keepalived-vrrp.pid', 'keepalived-checkers.pid', 'keepalived-bfd.pid'].map((n) =>
+      join(this.#o.runDir, n),
+    );
+    const alive: number[] = [];
+    for (const f of children) {
+      const pid = await readPidFile(f);
+      if (pid !== undefined && (await isProcessAlive(pid, 'keepalived'))) alive.push(pid);
+    }
+    for (const pid of alive) signalProcess(pid, 'SIGTERM');
+    const timeoutMs = this.#o.timeoutMs ?? 10_000;
+    const gone = async () => {
+      for (const pid of alive) if (await isProcessAlive(pid, 'keepalived')) return false;
+      return true;
+    };
+    if (!(await waitUntil(gone, { timeoutMs, intervalMs: 50 }))) {
+      for (const pid of alive) signalProcess(pid, 'SIGKILL');
+    }
+    await this.#removeRunFiles(/^keepalived(-\w+)?\.pid$/);
+  }
+
   /** VRRP state of every instance and sync group, from the notify state files. */
   async vrrpStates(): Promise<VrrpState[]> {
     return readVrrpStates(this.#o.runDir);
@@ -241,20 +250,6 @@ export class KeepalivedAdapter implements DaemonConfigurator {
     const names = await readdir(this.#o.runDir).catch(() => [] as string[]);
     for (const n of names) {
       if (pattern.test(n)) await removeIfExists(join(this.#o.runDir, n));
-    }
-  }
-
-  #systemctl(...args: string[]) {
-    return this.#run([this.#o.systemctlCommand ?? 'systemctl', ...args, this.#o.unit ?? 'keepalived']);
-  }
-
-  async #systemctlOrThrow(verb: string): Promise<void> {
-    const r = await this.#systemctl(verb);
-    if (r.code !== 0) {
-      throw new DaemonError('KEEPALIVED_SYSTEMD_FAILED', 'keepalived', `systemctl ${verb} failed`, {
-        output: outputOf(r),
-        hint: 'see journalctl -u keepalived',
-      });
     }
   }
 }
