@@ -5,6 +5,7 @@
  */
 import { ManualClock } from '../../src/clock.js';
 import { type GroupConfig, parseGroupConfig } from '../../src/config.js';
+import type { HostFacts } from '../../src/facts.js';
 import type { KeyPair, KeySource } from '../../src/keys.js';
 import type { PeerDataWire } from '../../src/peer-data.js';
 import { type ReconcileResult, reconcile } from '../../src/reconcile.js';
@@ -76,7 +77,8 @@ export const seedLink = (n: number, status: LinkStatus, port: number, endpoint?:
 export function runScenario(
   config: GroupConfig,
   remoteUnits: Readonly<Record<string, unknown>>,
-  seed: { keys?: KeyRecord[]; links?: LinkRecord[] } = {},
+  seed: { keys?: readonly KeyRecord[]; links?: readonly LinkRecord[] } = {},
+  facts: HostFacts = { pathMtu: {}, interfaceOf: {} },
 ): ReconcileResult {
   const keys = seed.keys ?? [];
   const state: UnitState = {
@@ -90,7 +92,7 @@ export function runScenario(
     state,
     remote: { [PEERING]: remoteUnits as Record<string, PeerDataWire> },
     group: {},
-    facts: { pathMtu: {}, interfaceOf: {} },
+    facts,
     clock: new ManualClock(1_000_000),
     keys: new RefKeySource(keys.length === 0 ? 0 : 100),
   });
