@@ -72,14 +72,16 @@ interface DecodedPeering {
 /**
  * Decode a peering's remote data. A unit whose data is invalid is refused on
  * its own (a problem names peering, unit and fields); the other units go on.
- * Tolerates anything a custom exchange may hand over (null, arrays, numbers).
+ * Tolerates anything a custom exchange may hand over (null, arrays, numbers):
+ * undefined when the peering's data is not a map of units at all (the whole
+ * peering is then held as it was).
  */
 function decodePeering(
   config: GroupConfig,
   peering: string,
   units: unknown,
   problems: Problem[],
-): DecodedPeering {
+): DecodedPeering | undefined {
   const valid = new Map<string, PeerData>();
   const refused = new Set<string>();
   if (!isWireObject(units)) {
@@ -90,7 +92,7 @@ function decodePeering(
         message: `peering ${peering}: the exchange returned ${shorten(units)}, not units' data; the peering is held as it was`,
       });
     }
-    return { valid, refused: units === undefined ? refused : new Set(['*']) };
+    return units === undefined ? { valid, refused } : undefined;
   }
   for (const unit of sortedKeys(units)) {
     const wire = units[unit];
@@ -138,8 +140,9 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const ownMtus = new Map<string, number | undefined>();
   const remoteMtus = new Map<string, number[]>();
   for (const peering of [...config.peerings].sort((a, b) => a.id.localeCompare(b.id))) {
-    const { valid: units, refused } = decodePeering(config, peering.id, remoteOf(peering.id), problems);
-    if (refused.has('*')) continue;
+    const decoded = decodePeering(config, peering.id, remoteOf(peering.id), problems);
+    if (!decoded) continue;
+    const { valid: units, refused } = decoded;
     try {
       ensureKeys(ctx, peering.id);
       const all = new Set([...units.keys(), ...book.unitsWithLinks(peering.id)]);

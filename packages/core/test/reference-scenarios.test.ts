@@ -1,12 +1,13 @@
 /**
  * The reference's unit-test scenarios (canonical/wireguard-gateway-operator,
- * tests/unit/test_charm.py and test_bird.py) as data: remote data and seeded
+ * tests/unit/test_charm.py, test_bird.py, test_wireguard.py,
+ * test_keepalived.py) as data: remote data and seeded
  * state in, published data, links and renders out. Where we differ on
  * purpose the row says so; docs/architecture.md explains why.
  */
 import { describe, expect, it } from 'vitest';
 import type { ReconcileResult } from '../src/reconcile.js';
-import { renderBirdConfig } from '../src/render/index.js';
+import { renderBirdConfig, renderKeepalivedConfig, renderWgQuickConfig } from '../src/render/index.js';
 import type { KeyRecord, LinkRecord, LinkStatus } from '../src/state.js';
 import {
   local,
@@ -205,5 +206,66 @@ describe('reference scenario test_bird.py: bird_config', () => {
     expect(text).toContain('stubnet 192.0.2.0/24;');
     // Difference: the reference imports all; we import per link what its unit publishes.
     expect(text).toContain(`if (ifname = "${name}") && net ~ [ 10.0.0.0/24+ ] then accept;`);
+  });
+});
+
+describe('reference scenarios test_wireguard.py and test_keepalived.py: the other renders', () => {
+  const remoteData = (withPorts: boolean) => ({
+    'remote/1': {
+      'ingress-address': '198.51.100.4',
+      'public-keys': remote(1, 0),
+      'advertise-prefixes': '10.0.0.0/24',
+      ...(withPorts ? { 'listen-ports': entry(remote(1, 0), local(0), 51820) } : {}),
+    },
+  });
+
+  it('test_wg_config: each side its link address, Table off, keepalive 5, AllowedIPs = link subnets + the peer prefix', () => {
+    const acceptor = runScenario(scenarioConfig('acceptor'), remoteData(true));
+    // The initiator's link opens once the remote answers with its port.
+    const half = runScenario(scenarioConfig('initiator'), remoteData(false));
+    const mine = half.state.links[0] ?? expect.fail('no half-open link');
+    const initiator = runScenario(
+      scenarioConfig('initiator'),
+      {
+        'remote/1': {
+          ...remoteData(false)['remote/1'],
+          'listen-ports': entry(remote(1, 0), local(0), 51820),
+        },
+      },
+      { keys: [...half.state.keys], links: [mine] },
+    );
+    for (const [r, address, endpoint] of [
+      [initiator, '169.254.0.1/24, fe80::1/64', true],
+      [acceptor, '169.254.0.2/24, fe80::2/64', false],
+    ] as const) {
+      const iface = r.desired.interfaces[0] ?? expect.fail('no interface');
+      const text = renderWgQuickConfig(iface);
+      expect(text).toContain(`ListenPort = ${iface.listenPort}`);
+      expect(text).toContain(`Address = ${address}`);
+      expect(text).toContain('Table = off');
+      expect(text).toContain(`PublicKey = ${remote(1, 0)}`);
+      expect(text).toContain('PersistentKeepalive = 5');
+      expect(text).toContain('AllowedIPs = 10.0.0.0/24, 169.254.0.0/24, 224.0.0.0/24, fe80::/64, ff02::/16');
+      // Difference: only the initiator writes the endpoint.
+      expect(text.includes('Endpoint = 198.51.100.4:51820')).toBe(endpoint);
+    }
+  });
+
+  it('test_keepalived_config: one script per remote prefix (interval 2), instances BACKUP, advert 1, the VIP', () => {
+    const r = runScenario(
+      scenarioConfig('acceptor', { vips: ['192.0.2.100/24'], 'vrrp-router-id-base': 1 }),
+      remoteData(true),
+      {},
+      { pathMtu: {}, interfaceOf: { '192.0.2.100': 'eth0' } },
+    );
+    const text = renderKeepalivedConfig(r.desired.keepalived ?? expect.fail('no keepalived model'));
+    expect(text).toMatch(/vrrp_script \w+ \{\n {2}script "\S+ 10\.0\.0\.0\/24"\n {2}interval 2\n/);
+    expect(text).toMatch(
+      /vrrp_instance \w+ \{\n {2}state BACKUP\n {2}interface eth0\n {2}virtual_router_id 1\n {2}priority \d+\n {2}advert_int 1\n/,
+    );
+    expect(text).toContain('192.0.2.100/24');
+    // Not yet as the reference: its sync group tracks the scripts with
+    // `weight -1` each, so a unit missing routes only loses priority; ours
+    // track them per instance with fall/rise 2. Issue 11 changes this.
   });
 });
