@@ -5,7 +5,7 @@
  */
 import type { ValidationIssue } from './errors.js';
 import { shorten } from './errors.js';
-import { memoize } from './memo.js';
+import { MEMO_KEY_BUDGET, memoize } from './memo.js';
 import {
   comparePrefixes,
   type IpAddress,
@@ -127,7 +127,11 @@ export function decodePeerData(wire: unknown): PeerDataResult {
     };
   }
   const values = WIRE_FIELDS.map((k) => wire[k]);
-  if (!values.every((v) => v === undefined || typeof v === 'string')) return decodeUncached(wire);
+  const cacheable = values.every(
+    (v) => v === undefined || (typeof v === 'string' && v.length <= PEER_DATA_LIMITS.valueLength),
+  );
+  // Refused data is not worth a cache entry, and oversized keys would fill it.
+  if (!cacheable) return decodeUncached(wire);
   // JSON of the field array: no value can shift the fields of the key.
   return decodeByContent(JSON.stringify(values));
 }
@@ -136,14 +140,18 @@ const WIRE_FIELDS: readonly string[] = Object.values(PEER_DATA_KEYS);
 
 // Keyed by the JSON array of field values (null marks an absent field); the
 // decoded value is immutable, so sharing it between calls is safe.
-const decodeByContent = memoize((key: string): PeerDataResult => {
-  const values = JSON.parse(key) as (string | null)[];
-  const wire: Record<string, string> = {};
-  values.forEach((v, i) => {
-    if (v !== null) wire[WIRE_FIELDS[i] as string] = v;
-  });
-  return decodeUncached(wire);
-}, 16384);
+const decodeByContent = memoize(
+  (key: string): PeerDataResult => {
+    const values = JSON.parse(key) as (string | null)[];
+    const wire: Record<string, string> = {};
+    values.forEach((v, i) => {
+      if (v !== null) wire[WIRE_FIELDS[i] as string] = v;
+    });
+    return decodeUncached(wire);
+  },
+  16384,
+  32 * MEMO_KEY_BUDGET,
+);
 
 /** Why an address may not be a peer's ingress address, or undefined. */
 function ingressRefusal(a: IpAddress): string | undefined {
