@@ -16,6 +16,7 @@ import type {
 import type { HostFacts } from './facts.js';
 import type { LinkBook } from './link-book.js';
 import { memoize } from './memo.js';
+import { PEER_DATA_KEYS } from './peer-data.js';
 import { comparePrefixes, contains, overlaps, type Prefix, parsePrefix } from './prefix.js';
 import type { Problem } from './problems.js';
 import type { LinkRecord } from './state.js';
@@ -105,6 +106,7 @@ function importPolicy(config: GroupConfig, link: LinkRecord, problems: Problem[]
         peering: link.peering,
         unit: link.peerUnit,
         message: `peering ${link.peering}: ${why} from ${link.peerUnit} refused by the import policy (allow it under import.allow)`,
+        issues: [{ path: PEER_DATA_KEYS.advertisePrefixes, value: p.text, message: why }],
       });
     }
   }

@@ -144,6 +144,11 @@ describe('reconcile with refused peer data', () => {
       'fe80::/64',
       'ff02::/16',
     ]);
+    expect(r.problems[0]?.issues?.[0]).toEqual({
+      path: 'advertise-prefixes',
+      value: '0.0.0.0/0',
+      message: 'default route 0.0.0.0/0',
+    });
     expect(r.problems.map((p) => [p.code, p.unit])).toEqual([
       ['IMPORT_REFUSED', 'remote/1'],
       ['IMPORT_REFUSED', 'remote/1'],
