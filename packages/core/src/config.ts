@@ -34,6 +34,21 @@ export interface RoutingConfig {
   readonly bfd?: { readonly intervalMs: number; readonly multiplier: number };
 }
 
+/**
+ * One exception to the import policy: a peer prefix inside `prefix` may be
+ * imported even when it is a default route or overlaps our own prefixes.
+ */
+export interface ImportAllow {
+  readonly prefix: Prefix;
+  /** Only from this peering; absent = from any. */
+  readonly peering?: string;
+}
+
+/** What peers may route to us besides their own, non-overlapping prefixes. */
+export interface ImportPolicyConfig {
+  readonly allow: readonly ImportAllow[];
+}
+
 /** Where files live on the unit. */
 export interface PathsConfig {
   readonly state: string;
@@ -58,6 +73,8 @@ export interface GroupConfig {
   /** Absent: detected from the host. */
   readonly routerId?: string;
   readonly routing: RoutingConfig;
+  /** Exceptions to the route-import policy (default: none). */
+  readonly import: ImportPolicyConfig;
   /** How long a closed link's port stays unused, in seconds. */
   readonly portQuarantineSeconds: number;
   readonly paths: PathsConfig;
@@ -125,6 +142,15 @@ export const groupConfigSchema = z
       })
       .strict()
       .default({ hello: DEFAULTS.helloSeconds, dead: DEFAULTS.deadSeconds }),
+    import: z
+      .object({
+        allow: z
+          .array(z.object({ prefix: z.string(), peering: name.optional() }).strict())
+          .max(256)
+          .default([]),
+      })
+      .strict()
+      .default({ allow: [] }),
     'port-quarantine-seconds': z.number().int().min(0).default(DEFAULTS.portQuarantineSeconds),
     paths: z
       .object({
@@ -237,6 +263,16 @@ export function parseGroupConfig(raw: unknown, source = 'config'): GroupConfig {
     if (!r.ok || r.value.family !== 4) issue('router-id', c['router-id'], 'must be an IPv4 address');
     else routerId = r.value.text;
   }
+  const allow: ImportAllow[] = [];
+  for (const [i, entry] of c.import.allow.entries()) {
+    const p = parsePrefix(entry.prefix);
+    const why = p.ok ? refusalOf(p.value) : p.error;
+    if (why !== undefined || !p.ok) issue(`import.allow[${i}].prefix`, entry.prefix, why ?? '');
+    else if (entry.peering !== undefined && !seen.has(entry.peering))
+      issue(`import.allow[${i}].peering`, entry.peering, 'not one of the configured peerings');
+    else allow.push({ prefix: p.value, ...(entry.peering === undefined ? {} : { peering: entry.peering }) });
+  }
+
   if (c.ospf.dead <= c.ospf.hello) issue('ospf.dead', c.ospf.dead, 'must be greater than ospf.hello');
 
   if (issues.length > 0) throw new ConfigError(issues, source);
@@ -257,6 +293,7 @@ export function parseGroupConfig(raw: unknown, source = 'config'): GroupConfig {
       deadSeconds: c.ospf.dead,
       ...(bfd ? { bfd: { intervalMs: bfd['interval-ms'], multiplier: bfd.multiplier } } : {}),
     },
+    import: { allow },
     portQuarantineSeconds: c['port-quarantine-seconds'],
     paths: {
       state: c.paths.state,

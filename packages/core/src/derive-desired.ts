@@ -9,13 +9,15 @@ import type {
   DesiredInterface,
   DesiredSystem,
   KeepalivedModel,
+  LinkImport,
   TrackScript,
   VrrpInstance,
 } from './desired.js';
 import type { HostFacts } from './facts.js';
 import type { LinkBook } from './link-book.js';
 import { memoize } from './memo.js';
-import { comparePrefixes, overlaps, type Prefix, parsePrefix } from './prefix.js';
+import { PEER_DATA_KEYS } from './peer-data.js';
+import { comparePrefixes, contains, overlaps, type Prefix, parsePrefix } from './prefix.js';
 import type { Problem } from './problems.js';
 import type { LinkRecord } from './state.js';
 
@@ -54,6 +56,7 @@ function toInterface(
   link: LinkRecord,
   role: PeeringRole,
   book: LinkBook,
+  accepted: readonly string[],
   allowedIps: (prefixes: readonly string[]) => string[],
 ): DesiredInterface | undefined {
   const key = book.key(link.publicKey);
@@ -71,38 +74,40 @@ function toInterface(
       // initiator's handshake, so the two ends never initiate at once.
       ...(role === 'initiator' && link.peerEndpoint !== undefined ? { endpoint: link.peerEndpoint } : {}),
       persistentKeepalive: PERSISTENT_KEEPALIVE,
-      allowedIps: allowedIps(link.peerPrefixes),
+      allowedIps: allowedIps(accepted),
     },
   };
 }
 
 /**
- * Prefixes peers may announce: theirs, minus default routes and anything that
- * overlaps our own prefixes (each refusal is reported).
+ * The route-import policy of one remote unit's prefixes: a default route or
+ * a prefix overlapping one of ours is refused (each refusal reported) unless
+ * an `import.allow` entry of the config covers it. What it returns is all a
+ * link may carry: its AllowedIPs and its BIRD import filter.
  */
-function importPolicy(config: GroupConfig, links: readonly LinkRecord[], problems: Problem[]): Prefix[] {
-  const decided = new Set<string>();
+function importPolicy(config: GroupConfig, link: LinkRecord, problems: Problem[]): Prefix[] {
   const accepted: Prefix[] = [];
-  for (const l of links) {
-    for (const p of parseAll(l.peerPrefixes)) {
-      if (decided.has(p.text)) continue;
-      decided.add(p.text);
-      const clash = config.advertisePrefixes.find((own) => overlaps(own, p));
-      const why =
-        p.length === 0
-          ? `default route ${p.text}`
-          : clash
-            ? `${p.text} overlaps our ${clash.text};`
-            : undefined;
-      if (why === undefined) accepted.push(p);
-      else {
-        problems.push({
-          code: 'IMPORT_REFUSED',
-          peering: l.peering,
-          unit: l.peerUnit,
-          message: `${why} from ${l.peerUnit} refused by the import policy`,
-        });
-      }
+  for (const p of parseAll(link.peerPrefixes)) {
+    const allowed = config.import.allow.some(
+      (a) => contains(a.prefix, p) && (a.peering === undefined || a.peering === link.peering),
+    );
+    const clash = config.advertisePrefixes.find((own) => overlaps(own, p));
+    const why = allowed
+      ? undefined
+      : p.length === 0
+        ? `default route ${p.text}`
+        : clash
+          ? `${p.text} overlaps our ${clash.text}`
+          : undefined;
+    if (why === undefined) accepted.push(p);
+    else {
+      problems.push({
+        code: 'IMPORT_REFUSED',
+        peering: link.peering,
+        unit: link.peerUnit,
+        message: `peering ${link.peering}: ${why} from ${link.peerUnit} refused by the import policy (allow it under import.allow)`,
+        issues: [{ path: PEER_DATA_KEYS.advertisePrefixes, value: p.text, message: why }],
+      });
     }
   }
   return accepted.sort(comparePrefixes);
@@ -167,14 +172,23 @@ export function deriveDesired(
 ): DesiredSystem {
   const roles = new Map(config.peerings.map((p) => [p.id, p.role] as const));
   const interfaces: DesiredInterface[] = [];
-  const carried: LinkRecord[] = [];
   // Links to one remote unit share their prefixes: compute each list once.
   const allowedByPrefixes = memoize((joined) => allowedIpsOf(joined === '' ? [] : joined.split(',')));
   const allowedIps = (prefixes: readonly string[]) => allowedByPrefixes(prefixes.join(','));
+  // The policy runs once per remote unit (its links carry the same prefixes),
+  // so each refusal is reported once.
+  const byUnit = new Map<string, { interfaces: string[]; prefixes: Prefix[] }>();
   for (const link of links) {
     if (link.status !== 'open' && link.status !== 'half-closed') continue;
+    const unitKey = JSON.stringify([link.peering, link.peerUnit, link.peerPrefixes]);
+    let unit = byUnit.get(unitKey);
+    if (!unit) {
+      unit = { interfaces: [], prefixes: importPolicy(config, link, problems) };
+      byUnit.set(unitKey, unit);
+    }
+    const accepted = unit.prefixes.map((p) => p.text);
     // A link of a removed peering is closed already; fall back for safety.
-    const iface = toInterface(link, roles.get(link.peering) ?? 'acceptor', book, allowedIps);
+    const iface = toInterface(link, roles.get(link.peering) ?? 'acceptor', book, accepted, allowedIps);
     if (!iface) {
       problems.push({
         code: 'KEY_MISSING',
@@ -184,10 +198,21 @@ export function deriveDesired(
       continue;
     }
     interfaces.push(iface);
-    carried.push(link);
+    unit.interfaces.push(iface.name);
   }
   interfaces.sort((a, b) => a.listenPort - b.listenPort);
-  const imported = importPolicy(config, carried, problems);
+  const linkImports: LinkImport[] = [...byUnit.values()]
+    .filter((u) => u.interfaces.length > 0 && u.prefixes.length > 0)
+    .map((u) => ({
+      interfaces: u.interfaces.sort(),
+      ipv4: u.prefixes.filter((p) => p.family === 4).map((p) => p.text),
+      ipv6: u.prefixes.filter((p) => p.family === 6).map((p) => p.text),
+    }))
+    .sort((a, b) => (a.interfaces[0] ?? '').localeCompare(b.interfaces[0] ?? ''));
+  const union = new Map<string, Prefix>();
+  for (const u of byUnit.values())
+    if (u.interfaces.length > 0) for (const p of u.prefixes) union.set(p.text, p);
+  const imported = [...union.values()].sort(comparePrefixes);
   const own = config.advertisePrefixes;
   const bird: BirdModel = {
     routerId: routerIdOf(config, facts, problems),
@@ -200,6 +225,7 @@ export function deriveDesired(
     ...(config.routing.bfd ? { bfd: config.routing.bfd } : {}),
     importIpv4: imported.filter((p) => p.family === 4).map((p) => p.text),
     importIpv6: imported.filter((p) => p.family === 6).map((p) => p.text),
+    linkImports,
     ecmpLimit: ECMP_LIMIT,
   };
   const keepalived = keepalivedModel(config, facts, imported, problems);

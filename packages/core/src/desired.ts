@@ -34,6 +34,15 @@ export interface DesiredInterface {
   readonly peer: DesiredPeer;
 }
 
+/** What the remote unit at the other end of some links may announce over them. */
+export interface LinkImport {
+  /** The link interfaces to that unit. */
+  readonly interfaces: readonly string[];
+  /** Prefixes accepted by the import policy, per family (exact or more specific). */
+  readonly ipv4: readonly string[];
+  readonly ipv6: readonly string[];
+}
+
 /** Everything BIRD needs. */
 export interface BirdModel {
   readonly routerId: string;
@@ -46,9 +55,14 @@ export interface BirdModel {
   readonly helloSeconds: number;
   readonly deadSeconds: number;
   readonly bfd?: { readonly intervalMs: number; readonly multiplier: number };
-  /** Prefixes peers may announce to us (route-import policy), per family. */
+  /** Union of {@link linkImports}, per family: what Keepalived tracks. */
   readonly importIpv4: readonly string[];
   readonly importIpv6: readonly string[];
+  /**
+   * Route-import policy per link: a route is imported only when its next hop
+   * is one of `interfaces` and it lies inside that entry's prefixes.
+   */
+  readonly linkImports: readonly LinkImport[];
   /** ECMP next-hop limit. */
   readonly ecmpLimit: number;
 }

@@ -5,8 +5,15 @@
  */
 import type { ValidationIssue } from './errors.js';
 import { shorten } from './errors.js';
-import { memoize } from './memo.js';
-import { comparePrefixes, type Prefix, parseAddress, parsePrefix } from './prefix.js';
+import { MEMO_KEY_BUDGET, memoize } from './memo.js';
+import {
+  comparePrefixes,
+  type IpAddress,
+  type Prefix,
+  parseAddress,
+  parsePrefix,
+  refusalOf,
+} from './prefix.js';
 
 /** The wire form: every value is a string. */
 export type PeerDataWire = Readonly<Record<string, string>>;
@@ -36,14 +43,34 @@ export const PEER_DATA_KEYS = {
   mtu: 'mtu',
 } as const;
 
-/** Lowest and highest MTU a unit may publish. */
-export const MTU_RANGE = { min: 68, max: 65535 } as const;
+/**
+ * Lowest and highest MTU a unit may publish. Below IPv6's minimum (1280)
+ * OSPFv3 cannot run over the links, so such a value is refused.
+ */
+export const MTU_RANGE = { min: 1280, max: 65535 } as const;
+
+/**
+ * Size limits on one unit's data, so decoding stays linear and bounded
+ * whatever a peer publishes. A unit over a limit is refused as a whole.
+ */
+export const PEER_DATA_LIMITS = {
+  /** Characters in any one value (64 KiB holds ~1000 prefixes or listen-ports). */
+  valueLength: 65536,
+  /** Entries in `advertise-prefixes`. */
+  prefixes: 256,
+  /** Entries in `public-keys` (a unit holds `tunnels` keys, plus retiring ones). */
+  publicKeys: 64,
+  /** Entries in `listen-ports`. */
+  listenPorts: 256,
+  /** Issues reported per unit; the rest are counted, not listed. */
+  issues: 20,
+} as const;
 
 /** Parse an optional MTU value; absent or blank means none. */
 function parseMtu(text: unknown): { ok: true; value: number | undefined } | { ok: false; error: string } {
   if (text === undefined || (typeof text === 'string' && text.trim() === ''))
     return { ok: true, value: undefined };
-  const n = typeof text === 'string' && /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  const n = typeof text === 'string' && /^\s*\d{1,6}\s*$/.test(text) ? Number(text) : Number.NaN;
   if (n >= MTU_RANGE.min && n <= MTU_RANGE.max) return { ok: true, value: n };
   return { ok: false, error: `must be an integer ${MTU_RANGE.min}-${MTU_RANGE.max}` };
 }
@@ -69,93 +96,150 @@ export type PeerDataResult =
   | { readonly ok: true; readonly value: PeerData }
   | { readonly ok: false; readonly issues: readonly ValidationIssue[] };
 
+/** True for a plain object whose values may be wire data (not null, not an array). */
+export function isWireObject(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * True when a unit has published none of the peer-data fields yet: it is not
+ * ready, which is not the same as invalid.
+ */
+export function isUnpublished(wire: unknown): boolean {
+  return isWireObject(wire) && WIRE_FIELDS.every((k) => wire[k] === undefined);
+}
+
 /**
  * Validate and decode a unit's wire data. Every problem is reported, not just
- * the first: field, shortened value and why.
+ * the first: field, shortened value and why. Absent `advertise-prefixes`,
+ * `public-keys` and `listen-ports` are empty lists, as the reference reads
+ * them; `ingress-address` is required. Anything that is not an object of
+ * strings is an issue, never an exception.
  *
  * Results are memoised by content: a daemon decodes the same data of every
  * remote unit on every reconcile, and decoding is most of a no-op reconcile.
  */
-export function decodePeerData(wire: PeerDataWire): PeerDataResult {
+export function decodePeerData(wire: unknown): PeerDataResult {
+  if (!isWireObject(wire)) {
+    return {
+      ok: false,
+      issues: [{ path: '(data)', value: shorten(wire), message: 'must be an object of strings' }],
+    };
+  }
   const values = WIRE_FIELDS.map((k) => wire[k]);
-  if (!values.every((v) => v === undefined || typeof v === 'string')) return decodeUncached(wire);
-  return decodeByContent(values.map((v) => (v === undefined ? '\u0000' : v)).join('\u0001'));
+  const cacheable = values.every(
+    (v) => v === undefined || (typeof v === 'string' && v.length <= PEER_DATA_LIMITS.valueLength),
+  );
+  // Refused data is not worth a cache entry, and oversized keys would fill it.
+  if (!cacheable) return decodeUncached(wire);
+  // JSON of the field array: no value can shift the fields of the key.
+  return decodeByContent(JSON.stringify(values));
 }
 
-const WIRE_FIELDS = Object.values(PEER_DATA_KEYS);
+const WIRE_FIELDS: readonly string[] = Object.values(PEER_DATA_KEYS);
 
-// Keyed by the joined field values (\u0000 marks an absent field); the decoded
-// value is immutable, so sharing it between calls is safe.
-const decodeByContent = memoize((joined: string): PeerDataResult => {
-  const wire: Record<string, string> = {};
-  joined.split('\u0001').forEach((v, i) => {
-    if (v !== '\u0000') wire[WIRE_FIELDS[i] as string] = v;
-  });
-  return decodeUncached(wire);
-}, 16384);
+// Keyed by the JSON array of field values (null marks an absent field); the
+// decoded value is immutable, so sharing it between calls is safe.
+const decodeByContent = memoize(
+  (key: string): PeerDataResult => {
+    const values = JSON.parse(key) as (string | null)[];
+    const wire: Record<string, string> = {};
+    values.forEach((v, i) => {
+      if (v !== null) wire[WIRE_FIELDS[i] as string] = v;
+    });
+    return decodeUncached(wire);
+  },
+  16384,
+  32 * MEMO_KEY_BUDGET,
+);
 
-function decodeUncached(wire: PeerDataWire): PeerDataResult {
+/** Why an address may not be a peer's ingress address, or undefined. */
+function ingressRefusal(a: IpAddress): string | undefined {
+  const why = refusalOf({ family: a.family, first: a.value, last: a.value } as Prefix);
+  if (why === undefined || why.startsWith('link-local')) return undefined;
+  return why.replace('prefixes cannot be advertised', 'addresses cannot be an ingress address');
+}
+
+function decodeUncached(wire: Readonly<Record<string, unknown>>): PeerDataResult {
   const issues: ValidationIssue[] = [];
-  const issue = (path: string, value: unknown, message: string) =>
-    issues.push({ path, value: shorten(value), message });
-  const field = (key: string): string | undefined => {
+  let dropped = 0;
+  const issue = (path: string, value: unknown, message: string) => {
+    if (issues.length < PEER_DATA_LIMITS.issues) issues.push({ path, value: shorten(value), message });
+    else dropped++;
+  };
+  /** A field's text; absent is `fallback`, a wrong type or an oversized value is an issue. */
+  const field = (key: string, fallback: string | undefined): string | undefined => {
     const v = wire[key];
     if (v === undefined) {
-      issue(key, '', 'missing');
-      return undefined;
+      if (fallback === undefined) issue(key, '', 'missing');
+      return fallback;
     }
     if (typeof v !== 'string') {
       issue(key, v, 'must be a string');
       return undefined;
     }
+    if (v.length > PEER_DATA_LIMITS.valueLength) {
+      issue(key, v, `longer than ${PEER_DATA_LIMITS.valueLength} characters`);
+      return undefined;
+    }
     return v;
+  };
+  /** Items of a list field, or none when it has more than `limit`. */
+  const items = (key: string, limit: number): string[] => {
+    const text = field(key, '');
+    if (text === undefined) return [];
+    const list = splitList(text);
+    if (list.length <= limit) return list;
+    issue(key, text, `more than ${limit} entries`);
+    return [];
   };
 
   let ingressAddress = '';
-  const ingress = field(PEER_DATA_KEYS.ingressAddress);
+  const ingress = field(PEER_DATA_KEYS.ingressAddress, undefined);
   if (ingress !== undefined) {
     const a = parseAddress(ingress);
-    if (a.ok) ingressAddress = a.value.text;
-    else issue(PEER_DATA_KEYS.ingressAddress, ingress, a.error);
+    const why = a.ok ? ingressRefusal(a.value) : a.error;
+    if (a.ok && why === undefined) ingressAddress = a.value.text;
+    else issue(PEER_DATA_KEYS.ingressAddress, ingress, why ?? 'invalid');
   }
 
   const advertisePrefixes: Prefix[] = [];
-  const prefixes = field(PEER_DATA_KEYS.advertisePrefixes);
-  if (prefixes !== undefined) {
-    for (const item of splitList(prefixes)) {
-      const p = parsePrefix(item);
-      if (p.ok) advertisePrefixes.push(p.value);
-      else issue(PEER_DATA_KEYS.advertisePrefixes, item, p.error);
+  const seenPrefixes = new Set<string>();
+  for (const item of items(PEER_DATA_KEYS.advertisePrefixes, PEER_DATA_LIMITS.prefixes)) {
+    const p = parsePrefix(item);
+    const why = p.ok ? refusalOf(p.value) : p.error;
+    if (!p.ok || why !== undefined) issue(PEER_DATA_KEYS.advertisePrefixes, item, why ?? 'invalid');
+    else if (!seenPrefixes.has(p.value.text)) {
+      seenPrefixes.add(p.value.text);
+      advertisePrefixes.push(p.value);
     }
   }
 
-  const publicKeys: string[] = [];
-  const keys = field(PEER_DATA_KEYS.publicKeys);
-  if (keys !== undefined) {
-    for (const key of splitList(keys)) {
-      if (!isWireGuardKey(key)) issue(PEER_DATA_KEYS.publicKeys, key, 'not a base64 32-byte WireGuard key');
-      else if (!publicKeys.includes(key)) publicKeys.push(key);
-    }
+  const publicKeys = new Set<string>();
+  for (const key of items(PEER_DATA_KEYS.publicKeys, PEER_DATA_LIMITS.publicKeys)) {
+    if (!isWireGuardKey(key)) issue(PEER_DATA_KEYS.publicKeys, key, 'not a base64 32-byte WireGuard key');
+    else publicKeys.add(key);
   }
 
   const listenPorts: ListenPort[] = [];
-  const ports = field(PEER_DATA_KEYS.listenPorts);
-  if (ports !== undefined) {
-    for (const entry of splitList(ports)) {
-      const parts = entry.split(':').map((s) => s.trim());
-      const [publicKey = '', peerPublicKey = '', portText = ''] = parts;
-      const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN;
-      if (parts.length !== 3) {
-        issue(PEER_DATA_KEYS.listenPorts, entry, 'entry must be PUBLIC_KEY:PEER_PUBLIC_KEY:PORT');
-      } else if (!isWireGuardKey(publicKey) || !isWireGuardKey(peerPublicKey)) {
-        issue(PEER_DATA_KEYS.listenPorts, entry, 'keys must be base64 32-byte WireGuard keys');
-      } else if (!(port >= 1 && port <= 65535)) {
-        issue(PEER_DATA_KEYS.listenPorts, entry, 'port must be 1-65535');
-      } else if (!publicKeys.includes(publicKey)) {
-        issue(PEER_DATA_KEYS.listenPorts, entry, `key is not among this unit's ${PEER_DATA_KEYS.publicKeys}`);
-      } else {
-        listenPorts.push({ publicKey, peerPublicKey, port });
-      }
+  const seenPairs = new Set<string>();
+  for (const entry of items(PEER_DATA_KEYS.listenPorts, PEER_DATA_LIMITS.listenPorts)) {
+    const parts = entry.split(':').map((s) => s.trim());
+    const [publicKey = '', peerPublicKey = '', portText = ''] = parts;
+    const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN;
+    if (parts.length !== 3) {
+      issue(PEER_DATA_KEYS.listenPorts, entry, 'entry must be PUBLIC_KEY:PEER_PUBLIC_KEY:PORT');
+    } else if (!isWireGuardKey(publicKey) || !isWireGuardKey(peerPublicKey)) {
+      issue(PEER_DATA_KEYS.listenPorts, entry, 'keys must be base64 32-byte WireGuard keys');
+    } else if (!(port >= 1 && port <= 65535)) {
+      issue(PEER_DATA_KEYS.listenPorts, entry, 'port must be 1-65535');
+    } else if (!publicKeys.has(publicKey)) {
+      issue(PEER_DATA_KEYS.listenPorts, entry, `key is not among this unit's ${PEER_DATA_KEYS.publicKeys}`);
+    } else if (seenPairs.has(`${publicKey}:${peerPublicKey}`)) {
+      issue(PEER_DATA_KEYS.listenPorts, entry, 'a second entry for the same key pair');
+    } else {
+      seenPairs.add(`${publicKey}:${peerPublicKey}`);
+      listenPorts.push({ publicKey, peerPublicKey, port });
     }
   }
 
@@ -163,12 +247,13 @@ function decodeUncached(wire: PeerDataWire): PeerDataResult {
   if (!mtuResult.ok) issue(PEER_DATA_KEYS.mtu, wire[PEER_DATA_KEYS.mtu], mtuResult.error);
   const mtu = mtuResult.ok ? mtuResult.value : undefined;
 
+  if (dropped > 0) issues.push({ path: '(data)', value: '', message: `${dropped} more issues not listed` });
   if (issues.length > 0) return { ok: false, issues };
   advertisePrefixes.sort(comparePrefixes);
   const value: PeerData = {
     ingressAddress,
     advertisePrefixes,
-    publicKeys,
+    publicKeys: [...publicKeys],
     listenPorts,
     ...(mtu === undefined ? {} : { mtu }),
   };
@@ -196,8 +281,14 @@ export interface GroupPeerData {
 
 /** Decode a group peer's data; an invalid MTU is an issue, an absent one is fine. */
 export function decodeGroupPeerData(
-  wire: PeerDataWire,
+  wire: unknown,
 ): { ok: true; value: GroupPeerData } | { ok: false; issues: ValidationIssue[] } {
+  if (!isWireObject(wire)) {
+    return {
+      ok: false,
+      issues: [{ path: '(data)', value: shorten(wire), message: 'must be an object of strings' }],
+    };
+  }
   const mtu = parseMtu(wire[PEER_DATA_KEYS.mtu]);
   if (!mtu.ok) {
     return {

@@ -8,7 +8,7 @@ import type { Clock } from './clock.js';
 import type { GroupConfig } from './config.js';
 import { deriveDesired, interfaceName } from './derive-desired.js';
 import type { DesiredSystem } from './desired.js';
-import { WgGatewayError } from './errors.js';
+import { shorten, WgGatewayError } from './errors.js';
 import type { HostFacts } from './facts.js';
 import type { KeySource } from './keys.js';
 import { LinkBook } from './link-book.js';
@@ -19,6 +19,8 @@ import {
   decodePeerData,
   encodeGroupPeerData,
   encodePeerData,
+  isUnpublished,
+  isWireObject,
   type PeerData,
   type PeerDataWire,
 } from './peer-data.js';
@@ -60,35 +62,58 @@ export interface ReconcileResult {
 
 const sortedKeys = (o: object): string[] => Object.keys(o).sort();
 
-/** Decode a peering's remote data; any invalid unit freezes the peering. */
+/** A peering's remote units: decoded data of the valid ones, and the refused ones. */
+interface DecodedPeering {
+  readonly valid: Map<string, PeerData>;
+  /** Units whose data was refused: their links are held as they were. */
+  readonly refused: Set<string>;
+}
+
+/**
+ * Decode a peering's remote data. A unit whose data is invalid is refused on
+ * its own (a problem names peering, unit and fields); the other units go on.
+ * Tolerates anything a custom exchange may hand over (null, arrays, numbers):
+ * undefined when the peering's data is not a map of units at all (the whole
+ * peering is then held as it was).
+ */
 function decodePeering(
   config: GroupConfig,
   peering: string,
-  units: UnitDataMap,
+  units: unknown,
   problems: Problem[],
-): Map<string, PeerData> | undefined {
-  const decoded = new Map<string, PeerData>();
-  let valid = true;
+): DecodedPeering | undefined {
+  const valid = new Map<string, PeerData>();
+  const refused = new Set<string>();
+  if (!isWireObject(units)) {
+    if (units !== undefined) {
+      problems.push({
+        code: 'PEER_DATA_INVALID',
+        peering,
+        message: `peering ${peering}: the exchange returned ${shorten(units)}, not units' data; the peering is held as it was`,
+      });
+    }
+    return units === undefined ? { valid, refused } : undefined;
+  }
   for (const unit of sortedKeys(units)) {
-    const wire = units[unit] as PeerDataWire;
+    const wire = units[unit];
     // A unit that has published nothing yet is not ready, not invalid.
-    if (unit === config.unit || Object.keys(wire).length === 0) continue;
+    if (unit === config.unit || isUnpublished(wire)) continue;
     const r = decodePeerData(wire);
-    if (r.ok) decoded.set(unit, r.value);
+    if (r.ok) valid.set(unit, r.value);
     else {
-      valid = false;
+      refused.add(unit);
       problems.push({
         code: 'PEER_DATA_INVALID',
         peering,
         unit,
-        message: `peering ${peering}: data from ${unit} is invalid; the peering is held as it was: ${r.issues
+        message: `peering ${peering}: data from ${unit} is refused and its links are held as they were: ${r.issues
           .map((i) => `${i.path}: ${i.message} (got ${i.value})`)
           .join('; ')}`,
         issues: r.issues,
       });
     }
   }
-  return valid ? decoded : undefined;
+  return { valid, refused };
 }
 
 /** Run the link protocol for every peering and derive the desired system. */
@@ -103,6 +128,9 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     [...state.links.map((l) => l.port), ...quarantine.map((q) => q.port)],
     state.portCounter,
   );
+  const remote: unknown = input.remote;
+  const remoteOf = (id: string): unknown => (isWireObject(remote) ? remote[id] : undefined);
+  const groupData: Readonly<Record<string, unknown>> = isWireObject(input.group) ? input.group : {};
   const ctx: ProtocolContext = { book, ports, keys: input.keys, now, tunnels: config.tunnels };
 
   const configured = new Set(config.peerings.map((p) => p.id));
@@ -112,13 +140,16 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const ownMtus = new Map<string, number | undefined>();
   const remoteMtus = new Map<string, number[]>();
   for (const peering of [...config.peerings].sort((a, b) => a.id.localeCompare(b.id))) {
-    const units = decodePeering(config, peering.id, input.remote[peering.id] ?? {}, problems);
-    if (!units) continue;
+    const decoded = decodePeering(config, peering.id, remoteOf(peering.id), problems);
+    if (!decoded) continue;
+    const { valid: units, refused } = decoded;
     try {
       ensureKeys(ctx, peering.id);
       const all = new Set([...units.keys(), ...book.unitsWithLinks(peering.id)]);
       const active = new Set(book.activeKeys(peering.id).map((k) => k.publicKey));
-      for (const unit of [...all].sort()) syncUnit(ctx, peering, active, unit, units.get(unit));
+      for (const unit of [...all].sort()) {
+        if (!refused.has(unit)) syncUnit(ctx, peering, active, unit, units.get(unit));
+      }
     } catch (e) {
       if (!(e instanceof WgGatewayError)) throw e;
       problems.push({ code: e.code, peering: peering.id, message: e.message });
@@ -134,9 +165,9 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   // Step 6: MTU. The group value is the minimum over all peerings.
   const groupOwn = minOf(ownMtus.values(), Number.NaN);
   const groupMtus: number[] = [];
-  for (const unit of sortedKeys(input.group)) {
+  for (const unit of sortedKeys(groupData)) {
     if (unit === config.unit) continue;
-    const r = decodeGroupPeerData(input.group[unit] as PeerDataWire);
+    const r = decodeGroupPeerData(groupData[unit]);
     if (r.ok) {
       if (r.value.mtu !== undefined) groupMtus.push(r.value.mtu);
     } else

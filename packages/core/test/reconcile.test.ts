@@ -133,7 +133,7 @@ describe('reconcile: the link protocol', () => {
     }
   });
 
-  it('invalid data from one remote unit holds that peering only, with a problem naming it', () => {
+  it('invalid data from one remote unit holds only the links of that unit, with a problem naming peering and unit', () => {
     const w = new World(
       [
         { name: 'a', units: 1, tunnels: 2 },

@@ -47,6 +47,7 @@ const importer: BirdModel = {
   ipv6Stubs: ['2001:db8:a::/48'],
   importIpv4: ['198.51.100.0/24'],
   importIpv6: ['2001:db8:b::/48'],
+  linkImports: [{ interfaces: ['wg50001', 'wg50003'], ipv4: ['198.51.100.0/24'], ipv6: ['2001:db8:b::/48'] }],
 };
 
 /** Announcer: the allowed prefixes, a more specific one, one outside the policy and default routes. */
@@ -58,6 +59,7 @@ const announcer: BirdModel = {
   ipv6Stubs: ['::/0', '2001:db8:b::/48', '2001:db8:c::/48'],
   importIpv4: ['192.0.2.0/24'],
   importIpv6: ['2001:db8:a::/48'],
+  linkImports: [{ interfaces: ['wg50002', 'wg50004'], ipv4: ['192.0.2.0/24'], ipv6: ['2001:db8:a::/48'] }],
 };
 
 describe.runIf(mustRunPrivileged())('bird.conf routing behaviour with real BIRDs', () => {

@@ -77,13 +77,15 @@ describe('renderBirdConfig', () => {
 
   it('imports only the allowed prefixes and their more specifics, never default or link-local', () => {
     const f4 = block(text, 'filter wg_gateway_import4');
-    expect(f4).toContain('if net.len = 0 then reject;');
     expect(f4).toContain('if net ~ [ 169.254.0.0/16+ ] then reject;');
-    expect(f4).toContain('if net ~ [ 198.51.100.0/24+, 203.0.113.0/24+ ] then accept;');
+    // Each link accepts only what the unit at its other end publishes.
+    expect(f4).toContain('if (ifname = "wg50001") && net ~ [ 198.51.100.0/24+ ] then accept;');
+    expect(f4).toContain('if (ifname = "wg50003") && net ~ [ 203.0.113.0/24+ ] then accept;');
     expect(f4).toMatch(/accept;\n {2}reject;\n\}/);
     const f6 = block(text, 'filter wg_gateway_import6');
     expect(f6).toContain('if net ~ [ fe80::/10+ ] then reject;');
-    expect(f6).toContain('if net ~ [ 2001:db8:2::/48+ ] then accept;');
+    expect(f6).toContain('if (ifname = "wg50001") && net ~ [ 2001:db8:2::/48+ ] then accept;');
+    expect(f6).not.toContain('wg50003');
     expect(ospf4(text)).toContain('import filter wg_gateway_import4;');
     expect(ospf6(text)).toContain('import filter wg_gateway_import6;');
     // The filters sit before the protocols that use them.
@@ -100,20 +102,35 @@ describe('renderBirdConfig', () => {
   });
 
   it('filters per family independently', () => {
-    const t = renderBirdConfig({ ...birdTwoLinks, importIpv6: [] });
+    const t = renderBirdConfig({
+      ...birdTwoLinks,
+      linkImports: birdTwoLinks.linkImports.map((l) => ({ ...l, ipv6: [] })),
+    });
     expect(t).toContain('filter wg_gateway_import4');
     expect(t).not.toContain('filter wg_gateway_import6');
     expect(ospf6(t)).toContain('import none;');
   });
 
   it('writes prefixes in canonical form', () => {
-    const t = renderBirdConfig({ ...birdTwoLinks, importIpv6: ['2001:DB8:2:0::/48'] });
+    const t = renderBirdConfig({
+      ...birdTwoLinks,
+      linkImports: [{ interfaces: ['wg50001'], ipv4: [], ipv6: ['2001:DB8:2:0::/48'] }],
+    });
     expect(t).toContain('[ 2001:db8:2::/48+ ]');
   });
 
   const bad: [string, Partial<BirdModel>, RegExp][] = [
     ['an interface name with a quote', { interfaces: ['wg1"; }'] }, /interfaces\[0\]/],
-    ['an IPv6 prefix in the IPv4 import list', { importIpv4: ['2001:db8::/32'] }, /importIpv4\[0\].*IPv4/],
+    [
+      'an IPv6 prefix in an IPv4 import list',
+      { linkImports: [{ interfaces: ['wg50001'], ipv4: ['2001:db8::/32'], ipv6: [] }] },
+      /linkImports\[0\]\.ipv4\[0\].*IPv4/,
+    ],
+    [
+      'a link import naming a bad interface',
+      { linkImports: [{ interfaces: ['wg1" || 1'], ipv4: ['198.51.100.0/24'], ipv6: [] }] },
+      /linkImports\[0\]\.interfaces\[0\]/,
+    ],
     ['an IPv4 stub in the IPv6 stubs', { ipv6Stubs: ['10.0.0.0/8'] }, /ipv6Stubs\[0\]/],
     ['a router id that is not IPv4', { routerId: '2001:db8::1' }, /routerId/],
     ['a dead interval not above hello', { deadSeconds: 5 }, /deadSeconds/],

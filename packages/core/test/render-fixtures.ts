@@ -34,6 +34,10 @@ export const birdTwoLinks: BirdModel = {
   bfd: { intervalMs: 100, multiplier: 5 },
   importIpv4: ['198.51.100.0/24', '203.0.113.0/24'],
   importIpv6: ['2001:db8:2::/48'],
+  linkImports: [
+    { interfaces: ['wg50001'], ipv4: ['198.51.100.0/24'], ipv6: ['2001:db8:2::/48'] },
+    { interfaces: ['wg50003'], ipv4: ['203.0.113.0/24'], ipv6: [] },
+  ],
   ecmpLimit: 64,
 };
 
@@ -48,6 +52,7 @@ export const birdZeroInterfaces: BirdModel = {
   deadSeconds: 30,
   importIpv4: [],
   importIpv6: [],
+  linkImports: [],
   ecmpLimit: 64,
 };
 

@@ -18,10 +18,11 @@ describe('renders of reconcile() output', () => {
   it('renders bird.conf with every link and the peer prefixes as the import policy', () => {
     const text = renderBirdConfig(a.bird);
     for (const i of a.interfaces) expect(text).toContain(`interface "${i.name}" {`);
-    expect(text).toContain('if net ~ [ 198.51.100.0/24+, 203.0.113.0/24+ ] then accept;');
-    expect(text).toContain('if net ~ [ 2001:db8:b::/48+ ] then accept;');
+    const links = a.interfaces.map((i) => `ifname = "${i.name}"`).join(' || ');
+    expect(text).toContain(`if (${links}) && net ~ [ 198.51.100.0/24+, 203.0.113.0/24+ ] then accept;`);
+    expect(text).toContain(`if (${links}) && net ~ [ 2001:db8:b::/48+ ] then accept;`);
     expect(text).toContain('bfd yes;');
-    expect(renderBirdConfig(b.bird)).toContain('if net ~ [ 192.0.2.0/24+ ] then accept;');
+    expect(renderBirdConfig(b.bird)).toMatch(/&& net ~ \[ 192\.0\.2\.0\/24\+ \] then accept;/);
   });
 
   it('renders keepalived.conf for the side with VIPs', () => {

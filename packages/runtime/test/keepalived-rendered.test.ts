@@ -37,6 +37,7 @@ function birdModel(
     deadSeconds: 4,
     importIpv4: [peer4],
     importIpv6: [peer6],
+    linkImports: [{ interfaces: [iface], ipv4: [peer4], ipv6: [peer6] }],
     ecmpLimit: 64,
   };
 }

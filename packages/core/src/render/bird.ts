@@ -25,9 +25,10 @@ const LINK_LOCAL = { 4: '169.254.0.0/16+', 6: 'fe80::/10+' } as const;
  *   each link `type ptp; cost 10` with the model's hello/dead (and `bfd yes`
  *   plus a `protocol bfd` when `model.bfd` is set);
  * - own prefixes as stubnets, `ipv4HiddenStubs` as hidden stubnets;
- * - import only routes inside `importIpv4`/`importIpv6` (exact or more
- *   specific), never a default route or a link-local one; `import none` for an
- *   empty list.
+ * - import on each link only routes inside the prefixes of its
+ *   `linkImports` entry (exact or more specific; BIRD's `ifname` is the
+ *   route's next-hop interface), never a link-local one; `import none` when no
+ *   link may announce anything of a family.
  *
  * Check the result with `bird -p -c FILE` before a reload.
  * @throws {RenderError} when a model value cannot be written safely.
@@ -37,9 +38,16 @@ export function renderBirdConfig(model: BirdModel): string {
   const interfaces = model.interfaces.map((n, i) => g.ifname(`interfaces[${i}]`, n));
   const family = (f: 4 | 6) => {
     const v = f === 4 ? 'ipv4' : 'ipv6';
-    const imports = (f === 4 ? model.importIpv4 : model.importIpv6).map((p, i) =>
-      g.prefix(`import${f === 4 ? 'Ipv4' : 'Ipv6'}[${i}]`, p, f),
-    );
+    const imports = model.linkImports.flatMap((l, i) => {
+      const list = f === 4 ? l.ipv4 : l.ipv6;
+      if (list.length === 0 || l.interfaces.length === 0) return [];
+      return [
+        {
+          interfaces: l.interfaces.map((n, j) => g.ifname(`linkImports[${i}].interfaces[${j}]`, n)),
+          prefixes: list.map((p, j) => g.prefix(`linkImports[${i}].${v}[${j}]`, p, f)),
+        },
+      ];
+    });
     const stubs = (f === 4 ? model.ipv4Stubs : model.ipv6Stubs).map((p, i) =>
       g.prefix(`${v}Stubs[${i}]`, p, f),
     );
