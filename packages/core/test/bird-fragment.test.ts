@@ -15,6 +15,7 @@ const model: DesiredSystem['bird'] = {
   bfd: { intervalMs: 100, multiplier: 5 },
   importIpv4: ['198.51.100.0/24'],
   importIpv6: ['3fff::/20'],
+  linkImports: [{ interfaces: ['wg50001', 'wg50003'], ipv4: ['198.51.100.0/24'], ipv6: ['3fff::/20'] }],
   ecmpLimit: 64,
 };
 

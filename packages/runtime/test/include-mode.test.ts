@@ -74,6 +74,7 @@ describe.runIf(mustRunPrivileged())('include mode against real BIRD and Keepaliv
       deadSeconds: 30,
       importIpv4: ['203.0.113.0/24'],
       importIpv6: [],
+      linkImports: [{ interfaces: ['veth0'], ipv4: ['203.0.113.0/24'], ipv6: [] }],
       ecmpLimit: 64,
     }),
   );
