@@ -60,6 +60,11 @@ export interface GroupConfig {
   readonly routing: RoutingConfig;
   /** How long a closed link's port stays unused, in seconds. */
   readonly portQuarantineSeconds: number;
+  /**
+   * How long a remote unit's entry may stay missing from a readable exchange
+   * before it counts as departed, in seconds (its last good data is held meanwhile).
+   */
+  readonly remoteGraceSeconds: number;
   readonly paths: PathsConfig;
 }
 
@@ -71,6 +76,7 @@ export const DEFAULTS = {
   deadSeconds: 30,
   vrrpRouterIdBase: 51,
   portQuarantineSeconds: 300,
+  remoteGraceSeconds: 86_400,
   paths: {
     state: '/var/lib/wg-gateway/state.json',
     wireguardDir: '/etc/wireguard',
@@ -126,6 +132,7 @@ export const groupConfigSchema = z
       .strict()
       .default({ hello: DEFAULTS.helloSeconds, dead: DEFAULTS.deadSeconds }),
     'port-quarantine-seconds': z.number().int().min(0).default(DEFAULTS.portQuarantineSeconds),
+    'remote-grace-seconds': z.number().int().min(0).default(DEFAULTS.remoteGraceSeconds),
     paths: z
       .object({
         state: z.string().default(DEFAULTS.paths.state),
@@ -258,6 +265,7 @@ export function parseGroupConfig(raw: unknown, source = 'config'): GroupConfig {
       ...(bfd ? { bfd: { intervalMs: bfd['interval-ms'], multiplier: bfd.multiplier } } : {}),
     },
     portQuarantineSeconds: c['port-quarantine-seconds'],
+    remoteGraceSeconds: c['remote-grace-seconds'],
     paths: {
       state: c.paths.state,
       wireguardDir: c.paths['wireguard-dir'],

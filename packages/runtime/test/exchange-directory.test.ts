@@ -1,21 +1,41 @@
-import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DirectoryExchange } from '../src/exchange/directory-exchange.js';
-import { describeExchangeConformance } from './exchange-conformance.js';
+import { encodeName } from '../src/exchange/exchange-keys.js';
+import { describeExchangeConformance, type ExchangeFaults } from './exchange-conformance.js';
 
 const root = await mkdtemp(join(tmpdir(), 'we-dirx-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
 
+/** Faults on a real directory: the root moved away (an unmounted share), a unit's files deleted. */
+const faults = (mode: string): ExchangeFaults => ({
+  async outage(space) {
+    const dir = join(root, mode, space);
+    await rename(dir, `${dir}.away`);
+    return () => rename(`${dir}.away`, dir);
+  },
+  async lose(space, self) {
+    const dir = join(root, mode, space);
+    const file = `${encodeName('directory', 'unit', self.unit)}.json`;
+    const group = encodeName('directory', 'group', self.group);
+    await rm(join(dir, 'groups', group, file), { force: true });
+    for (const p of await readdir(join(dir, 'peerings')))
+      await rm(join(dir, 'peerings', p, group, file), { force: true });
+  },
+});
+
 describeExchangeConformance(
   'directory (fs.watch + poll)',
   async (space) => new DirectoryExchange(join(root, 'auto', space), { pollIntervalMs: 300 }),
+  faults('auto'),
 );
 describeExchangeConformance(
   'directory (poll only)',
   async (space) =>
     new DirectoryExchange(join(root, 'poll', space), { watchMode: 'poll', pollIntervalMs: 200 }),
+  faults('poll'),
 );
 
 describe('DirectoryExchange layout', () => {
@@ -36,8 +56,8 @@ describe('DirectoryExchange layout', () => {
     expect(await readdir(join(dir, 'peerings', 'ab-1', 'site-a'))).toEqual(['site-a%2F0.json']);
 
     await ex.withdraw(self);
-    expect(await readdir(join(dir, 'peerings', 'ab-1', 'site-a'))).toEqual([]);
-    expect(await readdir(join(dir, 'groups', 'site-a'))).toEqual([]);
+    expect(await readdir(join(dir, 'peerings', 'ab-1', 'site-a'))).toEqual(['site-a%2F0.withdrawn']);
+    expect(await readdir(join(dir, 'groups', 'site-a'))).toEqual(['site-a%2F0.withdrawn']);
     await ex.close();
   });
 
