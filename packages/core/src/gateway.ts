@@ -51,6 +51,8 @@ export interface GatewayPlan {
   readonly publish: Publication;
   readonly desired: DesiredSystem;
   readonly problems: readonly Problem[];
+  /** Exchange health: reachable or not, and which remote units' data is held. */
+  readonly exchange: ExchangeHealth;
   /** True when applying would change nothing anywhere. */
   readonly empty: boolean;
 }
@@ -174,6 +176,7 @@ export class Gateway {
         publish: result.publish,
         desired: result.desired,
         problems: [...remote.problems, ...result.problems],
+        exchange: remote.health,
         empty: changes.length === 0 && birdNow === birdNext && kaNow === kaNext,
       };
     } catch (e) {
