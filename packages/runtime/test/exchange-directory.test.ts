@@ -9,12 +9,16 @@ import { describeExchangeConformance, type ExchangeFaults } from './exchange-con
 const root = await mkdtemp(join(tmpdir(), 'we-dirx-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-/** Faults on a real directory: the root moved away (an unmounted share), a unit's files deleted. */
+/** Faults on a real directory: the root unreadable (a file in its place: ENOTDIR), a unit's files deleted. */
 const faults = (mode: string): ExchangeFaults => ({
   async outage(space) {
     const dir = join(root, mode, space);
     await rename(dir, `${dir}.away`);
-    return () => rename(`${dir}.away`, dir);
+    await writeFile(dir, 'not a directory');
+    return async () => {
+      await rm(dir);
+      await rename(`${dir}.away`, dir);
+    };
   },
   async lose(space, self) {
     const dir = join(root, mode, space);
@@ -93,6 +97,19 @@ describe('DirectoryExchange layout', () => {
     await ex.publish(self, { peerings: {}, group: { mtu: '1380' } });
     expect((await readdir(groupDir)).sort()).toEqual(['u1.json', 'u1.json.tmp-999999-busy']);
     expect((await ex.read({ group: 'g1', unit: 'u2' }, [])).group).toEqual({ u1: { mtu: '1380' } });
+    await ex.close();
+  });
+
+  it('reads a root that does not exist yet as empty (nothing published), and publish creates it', async () => {
+    const dir = join(root, 'fresh', 'not-yet');
+    const ex = new DirectoryExchange(dir);
+    expect(await ex.read({ group: 'g1', unit: 'u1' }, ['p'])).toEqual({
+      peerings: { p: {} },
+      group: {},
+      withdrawn: { peerings: { p: {} }, group: {} },
+    });
+    await ex.publish({ group: 'g1', unit: 'u1' }, { peerings: {}, group: {} });
+    expect((await stat(dir)).isDirectory()).toBe(true);
     await ex.close();
   });
 

@@ -103,15 +103,21 @@ export class DirectoryExchange implements Exchange {
   }
 
   /**
-   * Read the files visible to `self`. A root that is missing or unreadable
-   * (an unmounted share, a wrong path) throws {@link ExchangeUnreachableError}.
+   * Read the files visible to `self`. A root that cannot be read (not a
+   * directory, permission denied, a dead network mount) throws
+   * {@link ExchangeUnreachableError}. A root that does not exist reads as
+   * empty: nothing was published yet (the first publish creates it), and a
+   * directory that vanished leaves every entry missing, which the gateway
+   * holds for the grace just the same.
    */
   async read(self: UnitAddress, peerings: readonly string[]): Promise<ExchangeSnapshot> {
     this.#open();
     const me = encodeAddress(NAME, self);
     const dirs = peerings.map((p) => join(this.root, 'peerings', encodeName(NAME, 'peering', p)));
     try {
-      await readdir(this.root);
+      await readdir(this.root).catch((e) => {
+        if (!isMissing(e)) throw e;
+      });
       const out: Record<string, UnitDataMap> = {};
       const gone: Record<string, Record<string, Withdrawal>> = {};
       for (const [i, peering] of peerings.entries()) {
