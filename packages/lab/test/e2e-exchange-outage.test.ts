@@ -5,6 +5,10 @@
  * interface deleted, links unchanged (same interfaces, ports and keys), and
  * the outage visible in `wg-gateway status`.
  *
+ * Then the case the issue started from: one unit's lease runs out (its
+ * `wg-gateway run` frozen with SIGSTOP for longer than the TTL); the other
+ * site holds its last good data and keeps the links.
+ *
  * `WG_GATEWAY_E2E_OUTAGE_SECONDS` sets the outage (default 45; the issue's
  * scenario is 120).
  */
@@ -149,6 +153,60 @@ describe.runIf(mustRunPrivileged())('e2e fault: etcd stopped', () => {
         expect(health?.reachable).toBe(true);
         for (const s of await labStatus(lab)) expect(s.missing, s.unit).toEqual([]);
       }, 600_000);
+
+      it('keeps the links of a unit whose lease ran out (its gateway frozen), and loses no packet', async () => {
+        const units = unitNames(lab);
+        const [a, b] = [units.find((u) => u.startsWith('a-')), units.find((u) => u.startsWith('b-'))] as [
+          string,
+          string,
+        ];
+        const before = await linkSnapshot(lab);
+        const bPid = await lab.driverPid(b);
+        expect(bPid).toBeGreaterThan(0);
+        const seconds = LEASE_TTL_S + 45;
+        const traffic = Promise.all(clientAddresses(lab, 'b').map((to) => pingRun(lab, 'a', to, seconds)));
+        // SIGSTOP: its keep-alive stops, etcd expires the lease and drops its
+        // entries; its WireGuard, BIRD and Keepalived carry on.
+        process.kill(bPid as number, 'SIGSTOP');
+        const stoppedAt = Date.now();
+        let missing: ExchangeHealth | null | undefined;
+        try {
+          while (Date.now() - stoppedAt < (LEASE_TTL_S + 25) * 1000) {
+            await sleep(3000);
+            const h = await statusExchange(lab, a);
+            if (h?.units.some((u) => u.unit === b && u.state === 'held' && u.reason === 'missing')) {
+              missing = h;
+              break;
+            }
+          }
+        } finally {
+          process.kill(bPid as number, 'SIGCONT');
+        }
+        log(
+          `${b} frozen ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s; ${a} saw: ${JSON.stringify(missing)}`,
+        );
+        expect(missing?.reachable).toBe(true);
+        expect(await wgInterfaces(lab, a)).toEqual((before[a] as { interfaces: string[] }).interfaces);
+
+        const results = await traffic;
+        let lost = 0;
+        for (const r of results) {
+          log(
+            `  ${r.from}-client → ${r.to}: sent ${r.sent}, received ${r.received}, lost ${r.sent - r.received}`,
+          );
+          lost += r.sent - r.received;
+        }
+        log(`lease expiry (${backend}): ${lost} packets lost of ${seconds * PPS * results.length}`);
+        expect(lost).toBe(0);
+        let back: ExchangeHealth | null | undefined;
+        for (let i = 0; i < 20; i++) {
+          back = await statusExchange(lab, a);
+          if (back?.units.some((u) => u.unit === b && u.state === 'fresh')) break;
+          await sleep(2000);
+        }
+        expect(back?.units.find((u) => u.unit === b)?.state).toBe('fresh');
+        expect(await linkSnapshot(lab)).toEqual(before);
+      }, 300_000);
     });
   }
 });
