@@ -77,6 +77,11 @@ export interface GroupConfig {
   readonly import: ImportPolicyConfig;
   /** How long a closed link's port stays unused, in seconds. */
   readonly portQuarantineSeconds: number;
+  /**
+   * How long a remote unit's entry may stay missing from a readable exchange
+   * before it counts as departed, in seconds (its last good data is held meanwhile).
+   */
+  readonly remoteGraceSeconds: number;
   readonly paths: PathsConfig;
 }
 
@@ -88,6 +93,7 @@ export const DEFAULTS = {
   deadSeconds: 30,
   vrrpRouterIdBase: 51,
   portQuarantineSeconds: 300,
+  remoteGraceSeconds: 86_400,
   paths: {
     state: '/var/lib/wg-gateway/state.json',
     wireguardDir: '/etc/wireguard',
@@ -152,6 +158,7 @@ export const groupConfigSchema = z
       .strict()
       .default({ allow: [] }),
     'port-quarantine-seconds': z.number().int().min(0).default(DEFAULTS.portQuarantineSeconds),
+    'remote-grace-seconds': z.number().int().min(0).default(DEFAULTS.remoteGraceSeconds),
     paths: z
       .object({
         state: z.string().default(DEFAULTS.paths.state),
@@ -295,6 +302,7 @@ export function parseGroupConfig(raw: unknown, source = 'config'): GroupConfig {
     },
     import: { allow },
     portQuarantineSeconds: c['port-quarantine-seconds'],
+    remoteGraceSeconds: c['remote-grace-seconds'],
     paths: {
       state: c.paths.state,
       wireguardDir: c.paths['wireguard-dir'],

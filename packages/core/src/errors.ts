@@ -90,3 +90,18 @@ export function shorten(value: unknown, max = 40): string {
   }
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
+
+/**
+ * The exchange could not be read at all (etcd down, directory missing or
+ * unreadable). Exchanges throw it from `read()`; the gateway then keeps every
+ * remote unit's last good data instead of treating the silence as departures.
+ */
+export class ExchangeUnreachableError extends WgGatewayError {
+  /** @param prefix who raised it, e.g. `[runtime] [etcd]`. */
+  constructor(prefix: string, message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super('EXCHANGE_UNREACHABLE', `${prefix} ${message}`, {
+      hint: options.hint ?? 'check that the exchange (etcd, the exchange directory) is up and reachable',
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+    });
+  }
+}

@@ -3,6 +3,7 @@
  * Runtime implements them (files, etcd, BIRD, Keepalived); tests use fakes.
  * @module
  */
+import type { ExchangeUnreachableError } from './errors.js';
 import type { PeerDataWire } from './peer-data.js';
 import type { Publication, UnitDataMap } from './reconcile.js';
 import type { UnitState } from './state.js';
@@ -23,24 +24,47 @@ export interface UnitAddress {
   readonly unit: string;
 }
 
-/** What an exchange holds for one unit. */
+/** A unit's explicit withdrawal (a tombstone the exchange keeps where its entry was). */
+export interface Withdrawal {
+  /** When it withdrew, epoch ms. */
+  readonly at: number;
+}
+
+/**
+ * What an exchange holds for one unit. Per remote unit exactly one of three
+ * things is true: it has an entry (in `peerings` / `group`), it withdrew
+ * (in `withdrawn`), or neither: its entry is missing (a lease that ran out, a
+ * file gone), which is not a departure. An exchange that cannot be read at
+ * all throws {@link ExchangeUnreachableError} from `read()` instead.
+ */
 export interface ExchangeSnapshot {
   /** Per peering id: every unit of other groups that published under it. */
   readonly peerings: Readonly<Record<string, UnitDataMap>>;
   /** The other units of this unit's group. */
   readonly group: UnitDataMap;
+  /** Units that withdrew explicitly and have no entry now: per peering id, and in the group. */
+  readonly withdrawn: {
+    readonly peerings: Readonly<Record<string, Readonly<Record<string, Withdrawal>>>>;
+    readonly group: Readonly<Record<string, Withdrawal>>;
+  };
 }
 
 /** Where units publish and read peer data (Juju relations did this for the reference). */
 export interface Exchange {
-  /** Remote units' data for `peerings` (this unit's group excluded) and the group peers' data (self excluded). */
+  /**
+   * Remote units' data for `peerings` (this unit's group excluded) and the
+   * group peers' data (self excluded), with the withdrawals among them.
+   * Throws {@link ExchangeUnreachableError} when the exchange cannot be read
+   * at all, so that an outage is never mistaken for every unit leaving.
+   */
   read(self: UnitAddress, peerings: readonly string[]): Promise<ExchangeSnapshot>;
   /**
    * Replace everything `self` publishes: the peerings in the publication and
-   * its group entry. Peerings absent from it are withdrawn.
+   * its group entry. Peerings absent from it are withdrawn: their entries are
+   * replaced by a {@link Withdrawal} marker.
    */
   publish(self: UnitAddress, publication: Publication): Promise<void>;
-  /** Remove everything `self` published, at once (a unit leaving for good). Optional. */
+  /** Withdraw everything `self` published, at once, leaving withdrawal markers (a unit leaving for good). Optional. */
   withdraw?(self: UnitAddress): Promise<void>;
   /** Call `onChange` (possibly more than once per change) when data visible to `self` changes. Returns a stop function. */
   watch(self: UnitAddress, peerings: readonly string[], onChange: () => void): () => void;

@@ -5,6 +5,7 @@
  */
 import type { ChangeResult } from './backend.js';
 import type { Problem } from './problems.js';
+import type { ExchangeHealth } from './remote-cache.js';
 import type { LinkStatus } from './state.js';
 
 /** The gateway's own stages of one reconcile, in order; each daemon of the list adds a stage named after it. */
@@ -56,6 +57,8 @@ export interface GatewayReport {
   readonly timings: readonly StageTiming[];
   /** Links by status after the reconcile. */
   readonly links: Readonly<Record<LinkStatus, number>>;
+  /** Exchange health: reachable or not, and per remote unit whether its data is fresh or held (absent: not read). */
+  readonly exchange?: ExchangeHealth;
   /** Epoch ms. */
   readonly startedAt: number;
   readonly durationMs: number;

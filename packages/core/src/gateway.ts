@@ -20,6 +20,13 @@ import type { ObservedInterface } from './observed.js';
 import { plan } from './plan.js';
 import type { Problem } from './problems.js';
 import { type Publication, type ReconcileResult, reconcile } from './reconcile.js';
+import {
+  type ExchangeHealth,
+  type ResolvedRemote,
+  readExchange,
+  resolveRemote,
+  withRemoteCache,
+} from './remote-cache.js';
 import { emptyState, type LinkStatus } from './state.js';
 
 /** Everything the gateway drives. */
@@ -46,6 +53,8 @@ export interface GatewayPlan {
   readonly publish: Publication;
   readonly desired: DesiredSystem;
   readonly problems: readonly Problem[];
+  /** Exchange health: reachable or not, and which remote units' data is held. */
+  readonly exchange: ExchangeHealth;
   /** True when applying would change nothing anywhere. */
   readonly empty: boolean;
 }
@@ -109,33 +118,38 @@ export class Gateway {
   async #compute(time: <T>(stage: GatewayStage, fn: () => Promise<T>) => Promise<T>): Promise<{
     result: ReconcileResult;
     observed: readonly ObservedInterface[];
+    remote: ResolvedRemote;
   }> {
     const { config, exchange, backend } = this.#ports;
     const before =
       (await time('load-state', () => this.#ports.state.load())) ?? emptyState(config.portRange.min);
-    const snapshot = await time('read-exchange', () =>
-      exchange.read(
-        this.#self,
-        config.peerings.map((p) => p.id),
-      ),
-    );
+    // An outage is not a departure: remote data goes through the last-good-data cache.
+    const peeringIds = config.peerings.map((p) => p.id);
+    const read = await time('read-exchange', () => readExchange(exchange, this.#self, peeringIds));
+    const remote = resolveRemote({
+      read,
+      cache: before.remote,
+      peerings: peeringIds,
+      now: this.#ports.clock.now(),
+      graceMs: config.remoteGraceSeconds * 1000,
+    });
     const observed = await time('observe', () => backend.observe());
     const facts: HostFacts = await time('facts', async () => ({
-      ...(await backend.facts(factsQuery(config, snapshot.peerings))),
+      ...(await backend.facts(factsQuery(config, remote.remote))),
       existingInterfaces: observed.map((o) => o.name),
     }));
     const result = await time('reconcile', async () =>
       reconcile({
         config,
         state: before,
-        remote: snapshot.peerings,
-        group: snapshot.group,
+        remote: remote.remote,
+        group: remote.group,
         facts,
         clock: this.#ports.clock,
         keys: this.#ports.keys,
       }),
     );
-    return { result, observed };
+    return { result, observed, remote };
   }
 
   #timer(timings: StageTiming[]) {
@@ -156,7 +170,7 @@ export class Gateway {
   async plan(): Promise<GatewayPlan> {
     const time = this.#timer([]);
     try {
-      const { result, observed } = await this.#compute(time);
+      const { result, observed, remote } = await this.#compute(time);
       const changes = plan(result.desired.interfaces, observed);
       const daemons: Record<string, DaemonPlan> = {};
       for (const d of this.#ports.daemons) {
@@ -170,7 +184,8 @@ export class Gateway {
         daemons,
         publish: result.publish,
         desired: result.desired,
-        problems: result.problems,
+        problems: [...remote.problems, ...result.problems],
+        exchange: remote.health,
         empty: changes.length === 0 && Object.values(daemons).every((d) => d.installed === d.next),
       };
     } catch (e) {
@@ -199,16 +214,23 @@ export class Gateway {
     const outcomes: Record<string, DaemonOutcome> = {};
     const problems: Problem[] = [];
     let failure: StageFailure | undefined;
+    let exchangeHealth: ExchangeHealth | undefined;
     let release: (() => Promise<void>) | undefined;
     try {
       release = await time('lock', () => state.lock());
       const computed = await this.#compute(time);
       result = computed.result;
-      problems.push(...result.problems);
-      const next = result.state;
-      if (result.stateChanged) await time('save-state', () => state.save(next));
+      const remote = computed.remote;
+      exchangeHealth = remote.health;
+      problems.push(...remote.problems, ...result.problems);
+      const next = withRemoteCache(result.state, remote.cache);
+      if (result.stateChanged || remote.cacheChanged) await time('save-state', () => state.save(next));
       const publication = result.publish;
-      await time('publish', () => exchange.publish(this.#self, publication));
+      await time('publish', () => exchange.publish(this.#self, publication)).catch((e: unknown) => {
+        // Unreachable: the publication repeats what the held data gave; failing to send it must not stop apply.
+        if (remote.health.reachable) throw e;
+        problems.push({ code: 'PUBLISH_SKIPPED', message: `[core] not published: ${(e as Error).message}` });
+      });
       const planned = await time('plan', async () =>
         plan(result?.desired.interfaces ?? [], computed.observed),
       );
@@ -264,6 +286,7 @@ export class Gateway {
       problems,
       timings,
       links,
+      ...(exchangeHealth ? { exchange: exchangeHealth } : {}),
       startedAt,
       durationMs: clock.now() - startedAt,
     };

@@ -28,5 +28,6 @@ export * from './ports.js';
 export * from './prefix.js';
 export * from './problems.js';
 export * from './reconcile.js';
+export * from './remote-cache.js';
 export * from './render/index.js';
 export * from './state.js';

@@ -48,6 +48,22 @@ export interface QuarantinedPort {
   readonly until: number;
 }
 
+/** The last good data of one remote unit, held through exchange outages. */
+export interface HeldUnitData {
+  /** The unit's wire record as last read. */
+  readonly wire: Readonly<Record<string, string>>;
+  /** When the exchange last showed this record, epoch ms (refreshed at most once a minute). */
+  readonly seenAt: number;
+  /** Since when the exchange has been readable without this unit's entry, epoch ms. */
+  readonly missingSince?: number;
+}
+
+/** Last good remote data (see `remote-cache.ts`): per peering id and unit, and per group peer. */
+export interface RemoteCache {
+  readonly peerings: Readonly<Record<string, Readonly<Record<string, HeldUnitData>>>>;
+  readonly group: Readonly<Record<string, HeldUnitData>>;
+}
+
 /** Everything a unit persists. */
 export interface UnitState {
   readonly keys: readonly KeyRecord[];
@@ -55,10 +71,12 @@ export interface UnitState {
   /** Next port to try; allocation scans upward from here and wraps. */
   readonly portCounter: number;
   readonly quarantine: readonly QuarantinedPort[];
+  /** Remote units' last good data; absent when none is held. */
+  readonly remote?: RemoteCache;
 }
 
 /** The current on-disk schema version. */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 /** A fresh unit's state. */
 export function emptyState(portMin: number): UnitState {
@@ -72,9 +90,14 @@ export function encodeState(state: UnitState): string {
 
 type Migration = (old: Record<string, unknown>) => Record<string, unknown>;
 
-/** Migrations from version N to N+1, indexed by N. Version 0 had no quarantine. */
+/**
+ * Migrations from version N to N+1, indexed by N. Version 0 had no
+ * quarantine; version 1 held no remote data (version 2 starts with none held:
+ * the first read of the exchange fills it).
+ */
 const MIGRATIONS: Readonly<Record<number, Migration>> = {
   0: (old) => ({ ...old, quarantine: old.quarantine ?? [], version: 1 }),
+  1: (old) => ({ ...old, remote: { peerings: {}, group: {} }, version: 2 }),
 };
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
@@ -130,10 +153,40 @@ export function decodeState(text: string): UnitState {
     )
       throw new StateError(`state links[${i}] is malformed`);
   });
+  const remote = decodeRemote(doc.remote);
   return {
     keys: keys as KeyRecord[],
     links: links as LinkRecord[],
     portCounter,
     quarantine: quarantine as QuarantinedPort[],
+    ...(remote ? { remote } : {}),
   };
+}
+
+function decodeHeldUnits(v: unknown, where: string): Record<string, HeldUnitData> {
+  if (!isObj(v)) throw new StateError(`state ${where} must be an object`);
+  for (const [unit, held] of Object.entries(v)) {
+    if (
+      !isObj(held) ||
+      !isObj(held.wire) ||
+      !Object.values(held.wire).every((x) => typeof x === 'string') ||
+      typeof held.seenAt !== 'number' ||
+      (held.missingSince !== undefined && typeof held.missingSince !== 'number')
+    )
+      throw new StateError(`state ${where}[${JSON.stringify(unit)}] is malformed`);
+  }
+  return v as Record<string, HeldUnitData>;
+}
+
+/** The held remote data; undefined when none is held (so a unit without peers keeps its old shape). */
+function decodeRemote(v: unknown): RemoteCache | undefined {
+  if (v === undefined) return undefined;
+  if (!isObj(v) || !isObj(v.peerings)) throw new StateError('state remote must have a peerings object');
+  const peerings: Record<string, Record<string, HeldUnitData>> = {};
+  for (const [id, units] of Object.entries(v.peerings))
+    peerings[id] = decodeHeldUnits(units, `remote.peerings[${JSON.stringify(id)}]`);
+  const group = decodeHeldUnits(v.group ?? {}, 'remote.group');
+  const empty =
+    Object.values(peerings).every((u) => Object.keys(u).length === 0) && Object.keys(group).length === 0;
+  return empty ? undefined : { peerings, group };
 }

@@ -37,6 +37,34 @@ describe('state codec', () => {
     expect(decodeState(JSON.stringify(v0))).toEqual({ ...sample, quarantine: [] });
   });
 
+  it('migrates version 1 (no held remote data) to the current version', () => {
+    const v1 = { version: 1, ...sample };
+    expect(STATE_VERSION).toBe(2);
+    const migrated = decodeState(JSON.stringify(v1));
+    expect(migrated).toEqual(sample);
+    expect(JSON.parse(encodeState(migrated)).version).toBe(2);
+  });
+
+  it('round-trips held remote data and refuses a malformed entry', () => {
+    const held = {
+      ...sample,
+      remote: {
+        peerings: {
+          'a-b': { 'b-0': { wire: { 'ingress-address': '198.51.100.2' }, seenAt: 5, missingSince: 9 } },
+        },
+        group: { 'a-1': { wire: { mtu: '1420' }, seenAt: 5 } },
+      },
+    };
+    expect(decodeState(encodeState(held))).toEqual(held);
+    const bad = {
+      ...held,
+      remote: { peerings: { 'a-b': { 'b-0': { wire: { mtu: 1 }, seenAt: 5 } } }, group: {} },
+    };
+    expect(() => decodeState(JSON.stringify({ version: 2, ...bad }))).toThrow(
+      /remote\.peerings\["a-b"\]\["b-0"\]/,
+    );
+  });
+
   it('refuses what it does not understand', () => {
     expect(() => decodeState('{')).toThrow(StateError);
     expect(() => decodeState('[]')).toThrow(/object/);

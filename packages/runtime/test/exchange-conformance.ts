@@ -2,12 +2,26 @@
  * The one behaviour every {@link Exchange} must show, run against each
  * implementation by a few-line test file. No implementation-specific branches.
  */
-import type { Exchange, PeerDataWire, Publication } from '@wg-gateway/core';
+import {
+  type Exchange,
+  ExchangeUnreachableError,
+  type PeerDataWire,
+  type Publication,
+  type UnitAddress,
+} from '@wg-gateway/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExchangeError } from '../src/exchange/exchange-error.js';
 
 /** Exchanges made with the same `space` share data; different spaces are isolated. */
 export type ExchangeFactory = (space: string) => Promise<Exchange>;
+
+/** Faults each implementation makes in its own way, for the shared outage tests. */
+export interface ExchangeFaults {
+  /** Make the exchange of `space` unreadable (etcd stopped, directory gone); resolves to a function that heals it. */
+  outage(space: string): Promise<() => Promise<void>>;
+  /** Make `self`'s entries vanish without a withdrawal, as when its lease runs out (its exchange is closed already). */
+  lose(space: string, self: UnitAddress): Promise<void>;
+}
 
 const wire = (n: number, extra: Record<string, string> = {}): PeerDataWire => ({
   'ingress-address': `192.0.2.${n}`,
@@ -70,7 +84,11 @@ function counter() {
 let spaceSeq = 0;
 
 /** Run the exchange conformance suite against `factory`. */
-export function describeExchangeConformance(name: string, factory: ExchangeFactory): void {
+export function describeExchangeConformance(
+  name: string,
+  factory: ExchangeFactory,
+  faults: ExchangeFaults,
+): void {
   describe(`Exchange conformance: ${name}`, () => {
     const made: Exchange[] = [];
     let space = '';
@@ -202,6 +220,70 @@ export function describeExchangeConformance(name: string, factory: ExchangeFacto
       expect(seenByB.calls).toBe(0);
       for (const stop of stops) stop();
     });
+
+    it('tells a withdrawal from a present entry, and a later publish clears it', async () => {
+      fresh();
+      const [a1, a2, b1] = [await open(), await open(), await open()];
+      const t0 = Date.now();
+      await b1.publish(B1, pub({ p1: wire(3), p2: wire(3) }));
+      await a2.publish(A2, pub({}, group(1380)));
+      expect((await a1.read(A1, ['p1'])).withdrawn).toEqual({ peerings: { p1: {} }, group: {} });
+
+      // Leaving one peering withdraws the unit from it only.
+      await b1.publish(B1, pub({ p2: wire(3) }));
+      let snap = await a1.read(A1, ['p1', 'p2']);
+      expect(snap.peerings).toEqual({ p1: {}, p2: { 'site-b/0': wire(3) } });
+      expect(Object.keys(snap.withdrawn.peerings.p1 ?? {})).toEqual(['site-b/0']);
+      expect(snap.withdrawn.peerings.p1?.['site-b/0']?.at).toBeGreaterThanOrEqual(t0 - 1000);
+      expect(snap.withdrawn.peerings.p2).toEqual({});
+
+      await b1.withdraw?.(B1);
+      await a2.withdraw?.(A2);
+      snap = await a1.read(A1, ['p1', 'p2']);
+      expect(snap.peerings).toEqual({ p1: {}, p2: {} });
+      expect(snap.group).toEqual({});
+      expect(Object.keys(snap.withdrawn.peerings.p2 ?? {})).toEqual(['site-b/0']);
+      expect(Object.keys(snap.withdrawn.group)).toEqual(['site-a/1']);
+
+      await b1.publish(B1, pub({ p1: wire(4) }));
+      snap = await a1.read(A1, ['p1', 'p2']);
+      expect(snap.peerings.p1).toEqual({ 'site-b/0': wire(4) });
+      expect(snap.withdrawn.peerings.p1).toEqual({});
+      expect(Object.keys(snap.withdrawn.peerings.p2 ?? {})).toEqual(['site-b/0']);
+    });
+
+    it('shows an entry that vanished without a withdrawal as missing, not withdrawn', async () => {
+      fresh();
+      const [a1, b1] = [await open(), await open()];
+      await b1.publish(B1, pub({ p1: wire(3) }));
+      await b1.close();
+      await faults.lose(space, B1);
+      const snap = await a1.read(A1, ['p1']);
+      expect(snap.peerings).toEqual({ p1: {} });
+      expect(snap.withdrawn).toEqual({ peerings: { p1: {} }, group: {} });
+    });
+
+    it('throws ExchangeUnreachableError while it cannot be read, and has the data again after', async () => {
+      fresh();
+      const [a1, b1] = [await open(), await open()];
+      await b1.publish(B1, pub({ p1: wire(3) }));
+      const heal = await faults.outage(space);
+      try {
+        await expect(a1.read(A1, ['p1'])).rejects.toBeInstanceOf(ExchangeUnreachableError);
+      } finally {
+        await heal();
+      }
+      let snap: Awaited<ReturnType<Exchange['read']>> | undefined;
+      await until(
+        async () => {
+          snap = await a1.read(A1, ['p1']).catch(() => undefined);
+          return snap !== undefined;
+        },
+        'the exchange to be readable again',
+        60_000,
+      );
+      expect(snap?.peerings).toEqual({ p1: { 'site-b/0': wire(3) } });
+    }, 90_000);
 
     it('closes idempotently and refuses use afterwards', async () => {
       fresh();

@@ -1,21 +1,45 @@
-import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DirectoryExchange } from '../src/exchange/directory-exchange.js';
-import { describeExchangeConformance } from './exchange-conformance.js';
+import { encodeName } from '../src/exchange/exchange-keys.js';
+import { describeExchangeConformance, type ExchangeFaults } from './exchange-conformance.js';
 
 const root = await mkdtemp(join(tmpdir(), 'we-dirx-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
 
+/** Faults on a real directory: the root unreadable (a file in its place: ENOTDIR), a unit's files deleted. */
+const faults = (mode: string): ExchangeFaults => ({
+  async outage(space) {
+    const dir = join(root, mode, space);
+    await rename(dir, `${dir}.away`);
+    await writeFile(dir, 'not a directory');
+    return async () => {
+      await rm(dir);
+      await rename(`${dir}.away`, dir);
+    };
+  },
+  async lose(space, self) {
+    const dir = join(root, mode, space);
+    const file = `${encodeName('directory', 'unit', self.unit)}.json`;
+    const group = encodeName('directory', 'group', self.group);
+    await rm(join(dir, 'groups', group, file), { force: true });
+    for (const p of await readdir(join(dir, 'peerings')))
+      await rm(join(dir, 'peerings', p, group, file), { force: true });
+  },
+});
+
 describeExchangeConformance(
   'directory (fs.watch + poll)',
   async (space) => new DirectoryExchange(join(root, 'auto', space), { pollIntervalMs: 300 }),
+  faults('auto'),
 );
 describeExchangeConformance(
   'directory (poll only)',
   async (space) =>
     new DirectoryExchange(join(root, 'poll', space), { watchMode: 'poll', pollIntervalMs: 200 }),
+  faults('poll'),
 );
 
 describe('DirectoryExchange layout', () => {
@@ -36,8 +60,8 @@ describe('DirectoryExchange layout', () => {
     expect(await readdir(join(dir, 'peerings', 'ab-1', 'site-a'))).toEqual(['site-a%2F0.json']);
 
     await ex.withdraw(self);
-    expect(await readdir(join(dir, 'peerings', 'ab-1', 'site-a'))).toEqual([]);
-    expect(await readdir(join(dir, 'groups', 'site-a'))).toEqual([]);
+    expect(await readdir(join(dir, 'peerings', 'ab-1', 'site-a'))).toEqual(['site-a%2F0.withdrawn']);
+    expect(await readdir(join(dir, 'groups', 'site-a'))).toEqual(['site-a%2F0.withdrawn']);
     await ex.close();
   });
 
@@ -73,6 +97,19 @@ describe('DirectoryExchange layout', () => {
     await ex.publish(self, { peerings: {}, group: { mtu: '1380' } });
     expect((await readdir(groupDir)).sort()).toEqual(['u1.json', 'u1.json.tmp-999999-busy']);
     expect((await ex.read({ group: 'g1', unit: 'u2' }, [])).group).toEqual({ u1: { mtu: '1380' } });
+    await ex.close();
+  });
+
+  it('reads a root that does not exist yet as empty (nothing published), and publish creates it', async () => {
+    const dir = join(root, 'fresh', 'not-yet');
+    const ex = new DirectoryExchange(dir);
+    expect(await ex.read({ group: 'g1', unit: 'u1' }, ['p'])).toEqual({
+      peerings: { p: {} },
+      group: {},
+      withdrawn: { peerings: { p: {} }, group: {} },
+    });
+    await ex.publish({ group: 'g1', unit: 'u1' }, { peerings: {}, group: {} });
+    expect((await stat(dir)).isDirectory()).toBe(true);
     await ex.close();
   });
 

@@ -103,6 +103,8 @@ describe('EtcdExchange leases', () => {
       await sleep(100);
     }
     expect(goneAfterMs).toBeGreaterThanOrEqual(0);
+    // An expired lease is a missing entry, not a withdrawal.
+    expect((await observer.read(self, ['ab'])).withdrawn.peerings.ab).toEqual({});
     for (let i = 0; i < 100 && calls === 0; i++) await sleep(50);
     expect(calls).toBeGreaterThan(0);
     stop();
@@ -122,7 +124,9 @@ describe('EtcdExchange leases', () => {
     const b2 = open(prefix);
     await b2.publish(B, { peerings: { ab: { 'ingress-address': '192.0.2.2' } }, group: {} });
     await b2.withdraw(B);
-    expect((await a.read(self, ['ab'])).peerings.ab).toEqual({});
+    const snap = await a.read(self, ['ab']);
+    expect(snap.peerings.ab).toEqual({});
+    expect(Object.keys(snap.withdrawn.peerings.ab ?? {})).toEqual(['site-b/0']);
   });
 
   it('publishes again on a fresh lease when etcd drops the lease behind its back', async () => {

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ExchangeUnreachableError } from '@wg-gateway/core';
 import { type EtcdProcess, startEtcd } from '@wg-gateway/testkit';
 import { Etcd3, Range } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +60,8 @@ describe('EtcdExchange auth', () => {
 
     const wrong = track(new EtcdExchange({ ...opts, auth: { username: 'gw', password: 'nope' } }));
     const err = await wrong.read(B, ['ab']).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ExchangeError);
+    // A read etcd refuses is an exchange that cannot be read: the gateway holds its data.
+    expect(err).toBeInstanceOf(ExchangeUnreachableError);
     expect((err as Error).message).toMatch(/^\[runtime\] \[etcd\] read failed/);
     expect((err as Error).message).not.toContain('nope');
 
@@ -149,6 +151,6 @@ describe('EtcdExchange TLS', () => {
     expect((await b.read(B, ['ab'])).peerings.ab).toEqual({ 'site-a/0': data.peerings.ab });
 
     const noCert = track(new EtcdExchange({ endpoints: [etcd.endpoint], tls: { ca }, dialTimeoutMs: 2000 }));
-    await expect(noCert.read(B, ['ab'])).rejects.toBeInstanceOf(ExchangeError);
+    await expect(noCert.read(B, ['ab'])).rejects.toBeInstanceOf(ExchangeUnreachableError);
   });
 });

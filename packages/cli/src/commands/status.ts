@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { LinkRecord, ObservedInterface, Problem } from '@wg-gateway/core';
+import type { ExchangeHealth, LinkRecord, ObservedInterface, Problem } from '@wg-gateway/core';
 import type { ComposedGateway, OspfNeighbor, VrrpState } from '@wg-gateway/runtime';
 import type { Command } from 'commander';
 import { bindAction, EXIT, examples, out } from '../command-kit.js';
@@ -35,6 +35,8 @@ export interface StatusReport {
   readonly ospf: { readonly neighbors: readonly OspfNeighbor[] } | { readonly error: string };
   readonly vrrp: { readonly states: readonly VrrpState[] } | { readonly error: string } | null;
   readonly problems: readonly Problem[];
+  /** Exchange health (null when the plan failed). */
+  readonly exchange: ExchangeHealth | null;
 }
 
 /** Join saved links with what the backend observes (closed links are left out). */
@@ -90,8 +92,9 @@ export async function collectStatus(wiring: ComposedGateway): Promise<StatusRepo
     );
   }
   let problems: readonly Problem[];
+  let exchange: ExchangeHealth | null = null;
   try {
-    problems = (await wiring.gateway.plan()).problems;
+    ({ problems, exchange } = await wiring.gateway.plan());
   } catch (e) {
     problems = [{ code: 'PLAN_FAILED', message: message(e) }];
   }
@@ -102,6 +105,7 @@ export async function collectStatus(wiring: ComposedGateway): Promise<StatusRepo
     ospf,
     vrrp,
     problems,
+    exchange,
   };
 }
 
@@ -141,6 +145,21 @@ export function statusText(s: StatusReport, now: number): string {
       formatTable(
         ['KIND', 'NAME', 'STATE'],
         s.vrrp.states.map((v) => [v.kind, v.name, v.state]),
+      ).trimEnd(),
+    );
+  parts.push(
+    `Exchange: ${s.exchange === null ? 'unknown' : s.exchange.reachable ? 'reachable' : 'UNREACHABLE'}`,
+  );
+  if (s.exchange && s.exchange.units.length > 0)
+    parts.push(
+      formatTable(
+        ['PEERING', 'REMOTE UNIT', 'DATA', 'AGE'],
+        s.exchange.units.map((u) => [
+          u.peering ?? '(group)',
+          u.unit,
+          u.reason ? `${u.state} (${u.reason})` : u.state,
+          `${u.ageSeconds}s`,
+        ]),
       ).trimEnd(),
     );
   parts.push('Problems:');

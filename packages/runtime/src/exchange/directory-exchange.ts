@@ -4,15 +4,17 @@
  * @module
  */
 import { type FSWatcher, watch as fsWatch, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type {
-  Exchange,
-  ExchangeSnapshot,
-  PeerDataWire,
-  Publication,
-  UnitAddress,
-  UnitDataMap,
+import {
+  type Exchange,
+  type ExchangeSnapshot,
+  ExchangeUnreachableError,
+  type PeerDataWire,
+  type Publication,
+  type UnitAddress,
+  type UnitDataMap,
+  type Withdrawal,
 } from '@wg-gateway/core';
 import { removeStaleTemps, writeFileAtomic } from '../state/atomic-file.js';
 import { debounce } from './debounce.js';
@@ -35,6 +37,8 @@ export interface DirectoryExchangeOptions {
 
 const NAME = 'directory';
 const EXT = '.json';
+/** A withdrawal marker beside where a unit's record was. */
+const WITHDRAWN_EXT = '.withdrawn';
 /** A temp file this old belongs to a writer that died. */
 const STALE_TEMP_MS = 60_000;
 
@@ -58,10 +62,22 @@ function listSync(dir: string): string[] {
   }
 }
 
-/** The unit name of a record file; undefined for temp files and strangers. */
-function unitOf(file: string): string | undefined {
-  if (!file.endsWith(EXT) || file.startsWith('.')) return undefined;
-  return decodeName(file.slice(0, -EXT.length));
+/** The unit name of a record file (or, with `ext`, of a marker); undefined for temp files and strangers. */
+function unitOf(file: string, ext = EXT): string | undefined {
+  if (!file.endsWith(ext) || file.startsWith('.')) return undefined;
+  return decodeName(file.slice(0, -ext.length));
+}
+
+/** Parse a withdrawal marker; a garbled one still counts as a withdrawal (at time 0). */
+function decodeWithdrawal(text: string): Withdrawal {
+  try {
+    const v: unknown = JSON.parse(text);
+    const at = (v as { at?: unknown } | null)?.at;
+    if (typeof at === 'number' && Number.isFinite(at)) return { at };
+  } catch {
+    // fall through
+  }
+  return { at: 0 };
 }
 
 /**
@@ -86,21 +102,47 @@ export class DirectoryExchange implements Exchange {
     };
   }
 
+  /**
+   * Read the files visible to `self`. A root that cannot be read (not a
+   * directory, permission denied, a dead network mount) throws
+   * {@link ExchangeUnreachableError}. A root that does not exist reads as
+   * empty: nothing was published yet (the first publish creates it), and a
+   * directory that vanished leaves every entry missing, which the gateway
+   * holds for the grace just the same.
+   */
   async read(self: UnitAddress, peerings: readonly string[]): Promise<ExchangeSnapshot> {
     this.#open();
     const me = encodeAddress(NAME, self);
-    const out: Record<string, UnitDataMap> = {};
-    for (const peering of peerings) {
-      const dir = join(this.root, 'peerings', encodeName(NAME, 'peering', peering));
-      const units: Record<string, PeerDataWire> = {};
-      for (const group of (await list(dir)).sort()) {
-        if (group === me.group || group.startsWith('.')) continue;
-        Object.assign(units, await this.#readUnits(join(dir, group)));
+    const dirs = peerings.map((p) => join(this.root, 'peerings', encodeName(NAME, 'peering', p)));
+    try {
+      await readdir(this.root).catch((e) => {
+        if (!isMissing(e)) throw e;
+      });
+      const out: Record<string, UnitDataMap> = {};
+      const gone: Record<string, Record<string, Withdrawal>> = {};
+      for (const [i, peering] of peerings.entries()) {
+        const dir = dirs[i] as string;
+        const units: Record<string, PeerDataWire> = {};
+        const marks: Record<string, Withdrawal> = {};
+        for (const group of (await list(dir)).sort()) {
+          if (group === me.group || group.startsWith('.')) continue;
+          const read = await this.#readUnits(join(dir, group));
+          Object.assign(units, read.units);
+          Object.assign(marks, read.withdrawn);
+        }
+        out[peering] = units;
+        gone[peering] = marks;
       }
-      out[peering] = units;
+      const group = await this.#readUnits(join(this.root, 'groups', me.group), self.unit);
+      return { peerings: out, group: group.units, withdrawn: { peerings: gone, group: group.withdrawn } };
+    } catch (e) {
+      if (e instanceof ExchangeError) throw e;
+      throw new ExchangeUnreachableError(
+        `[runtime] [${NAME}]`,
+        `cannot read ${this.root}: ${(e as Error).message}`,
+        { cause: e, hint: 'check that the exchange directory exists, is readable and its mount is healthy' },
+      );
     }
-    const group = await this.#readUnits(join(this.root, 'groups', me.group), self.unit);
-    return { peerings: out, group };
   }
 
   async publish(self: UnitAddress, publication: Publication): Promise<void> {
@@ -115,14 +157,11 @@ export class DirectoryExchange implements Exchange {
     }
     await this.#write(join(this.root, 'groups', me.group, file), publication.group);
     for (const p of await list(join(this.root, 'peerings'))) {
-      if (wanted.has(p)) continue;
-      await unlink(join(this.root, 'peerings', p, me.group, file)).catch((e) => {
-        if (!isMissing(e)) throw this.#fail('withdraw', e);
-      });
+      if (!wanted.has(p)) await this.#withdrawFile(join(this.root, 'peerings', p, me.group, file));
     }
   }
 
-  /** Depart: remove every file `self` published. */
+  /** Depart: replace every file `self` published with a withdrawal marker. */
   async withdraw(self: UnitAddress): Promise<void> {
     this.#open();
     const me = encodeAddress(NAME, self);
@@ -130,10 +169,29 @@ export class DirectoryExchange implements Exchange {
     const files = [join(this.root, 'groups', me.group, file)];
     for (const p of await list(join(this.root, 'peerings')))
       files.push(join(this.root, 'peerings', p, me.group, file));
-    for (const f of files)
-      await unlink(f).catch((e) => {
-        if (!isMissing(e)) throw this.#fail('withdraw', e);
+    for (const f of files) await this.#withdrawFile(f);
+  }
+
+  /** Leave a marker where `file` is, then remove it (readers never see neither); nothing when it is absent. */
+  async #withdrawFile(file: string): Promise<void> {
+    const exists = await stat(file).then(
+      () => true,
+      (e) => {
+        if (isMissing(e)) return false;
+        throw this.#fail('withdraw', e);
+      },
+    );
+    if (!exists) return;
+    try {
+      const marker = `${file.slice(0, -EXT.length)}${WITHDRAWN_EXT}`;
+      await writeFileAtomic(marker, `${JSON.stringify({ at: Date.now() })}\n`, {
+        mode: 0o644,
+        dirMode: 0o755,
       });
+      await unlink(file);
+    } catch (e) {
+      if (!isMissing(e)) throw this.#fail('withdraw', e);
+    }
   }
 
   /**
@@ -186,19 +244,33 @@ export class DirectoryExchange implements Exchange {
     for (const stop of [...this.#stops]) stop();
   }
 
-  async #readUnits(dir: string, skipUnit?: string): Promise<Record<string, PeerDataWire>> {
+  async #readUnits(
+    dir: string,
+    skipUnit?: string,
+  ): Promise<{ units: Record<string, PeerDataWire>; withdrawn: Record<string, Withdrawal> }> {
     const units: Record<string, PeerDataWire> = {};
-    for (const file of (await list(dir)).sort()) {
+    const withdrawn: Record<string, Withdrawal> = {};
+    const files = (await list(dir)).sort();
+    for (const file of files) {
       const unit = unitOf(file);
       if (unit === undefined || unit === skipUnit) continue;
       try {
         units[unit] = decodeWire(await readFile(join(dir, file), 'utf8'));
       } catch (e) {
         // Withdrawn between the listing and the read.
-        if (!isMissing(e)) throw this.#fail('read', e);
+        if (!isMissing(e)) throw e;
       }
     }
-    return units;
+    for (const file of files) {
+      const unit = unitOf(file, WITHDRAWN_EXT);
+      if (unit === undefined || unit === skipUnit || unit in units) continue;
+      const text = await readFile(join(dir, file), 'utf8').catch((e) => {
+        if (isMissing(e)) return undefined;
+        throw e;
+      });
+      if (text !== undefined) withdrawn[unit] = decodeWithdrawal(text);
+    }
+    return { units, withdrawn };
   }
 
   /** Synchronous, so a watch's baseline is taken before `watch()` returns. */
@@ -230,6 +302,10 @@ export class DirectoryExchange implements Exchange {
       // (by age: the writer may be another host on a shared mount).
       await removeStaleTemps(file, { olderThanMs: STALE_TEMP_MS });
       await writeFileAtomic(file, text, { mode: 0o644, dirMode: 0o755 });
+      // Back after a withdrawal: the marker goes once the record is in place.
+      await unlink(`${file.slice(0, -EXT.length)}${WITHDRAWN_EXT}`).catch((e) => {
+        if (!isMissing(e)) throw e;
+      });
     } catch (e) {
       throw this.#fail('publish', e);
     }

@@ -3,13 +3,14 @@
  * lease it keeps alive, so a unit that dies disappears after the lease TTL.
  * @module
  */
-import type {
-  Exchange,
-  ExchangeSnapshot,
-  PeerDataWire,
-  Publication,
-  UnitAddress,
-  UnitDataMap,
+import {
+  type Exchange,
+  type ExchangeSnapshot,
+  ExchangeUnreachableError,
+  type Publication,
+  type UnitAddress,
+  type UnitDataMap,
+  type Withdrawal,
 } from '@wg-gateway/core';
 import { Etcd3, EtcdLeaseInvalidError, type IOptions, type Lease, type Namespace, type Watcher } from 'etcd3';
 import { debounce } from './debounce.js';
@@ -43,6 +44,22 @@ const NAME = 'etcd';
 const REPUBLISH_DELAY_MS = 1000;
 /** Wait before re-creating a watch that failed or ended. */
 const WATCH_RETRY_MS = 2000;
+
+/** Withdrawal markers live under this prefix, at the key of the entry they replace; they hold no lease. */
+const WITHDRAWN = 'withdrawn/';
+
+/** Parse a withdrawal marker; a garbled one still counts as a withdrawal (at time 0). */
+function decodeWithdrawal(text: string): Withdrawal {
+  try {
+    const at = (JSON.parse(text) as { at?: unknown } | null)?.at;
+    if (typeof at === 'number' && Number.isFinite(at)) return { at };
+  } catch {
+    // fall through
+  }
+  return { at: 0 };
+}
+
+const marker = (): string => JSON.stringify({ at: Date.now() });
 
 const buf = (v: string | Buffer) => (typeof v === 'string' ? Buffer.from(v) : v);
 
@@ -94,38 +111,58 @@ export class EtcdExchange implements Exchange {
     this.#ns = this.#client.namespace(prefix);
   }
 
+  /** Read the keys visible to `self`; etcd unreachable (or refusing us) throws {@link ExchangeUnreachableError}. */
   async read(self: UnitAddress, peerings: readonly string[]): Promise<ExchangeSnapshot> {
     this.#open();
     const me = encodeAddress(NAME, self);
+    const scopes = [
+      ...peerings.map((p) => `peerings/${encodeName(NAME, 'peering', p)}/`),
+      `groups/${me.group}/`,
+    ];
     const ranges = await this.#call('read', () =>
-      Promise.all([
-        ...peerings.map((p) =>
-          this.#ns
-            .getAll()
-            .prefix(`peerings/${encodeName(NAME, 'peering', p)}/`)
-            .strings(),
+      Promise.all(
+        [...scopes, ...scopes.map((s) => `${WITHDRAWN}${s}`)].map((prefix) =>
+          this.#ns.getAll().prefix(prefix).strings(),
         ),
-        this.#ns.getAll().prefix(`groups/${me.group}/`).strings(),
-      ]),
-    );
-    const out: Record<string, UnitDataMap> = {};
-    peerings.forEach((peering, i) => {
-      const units: Record<string, PeerDataWire> = {};
-      for (const [key, value] of Object.entries(ranges[i] ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-        const [, , group, unitSeg] = key.split('/');
-        const unit = unitSeg === undefined ? undefined : decodeName(unitSeg);
-        if (group === me.group || unit === undefined) continue;
-        units[unit] = decodeWire(value);
-      }
-      out[peering] = units;
+      ),
+    ).catch((e: ExchangeError) => {
+      throw new ExchangeUnreachableError(
+        `[runtime] [${NAME}]`,
+        e.message.replace(/^\[runtime\] \[etcd\] /, ''),
+        {
+          cause: e,
+          hint: 'check that etcd is up and reachable, and its endpoints, TLS and credentials',
+        },
+      );
     });
-    const group: Record<string, PeerDataWire> = {};
-    for (const [key, value] of Object.entries(ranges[peerings.length] ?? {})) {
-      const unitSeg = key.split('/')[2];
-      const unit = unitSeg === undefined ? undefined : decodeName(unitSeg);
-      if (unit !== undefined && unit !== self.unit) group[unit] = decodeWire(value);
-    }
-    return { peerings: out, group };
+    const n = scopes.length;
+    /** Units of range `i`, self and (under a peering) its own group left out. */
+    const collect = <T>(i: number, decode: (v: string) => T, inGroup: boolean): Record<string, T> => {
+      const units: Record<string, T> = {};
+      for (const [key, value] of Object.entries(ranges[i] ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+        const parts = key.replace(/^withdrawn\//, '').split('/');
+        const [group, unitSeg] = inGroup ? [parts[1], parts[2]] : [parts[2], parts[3]];
+        const unit = unitSeg === undefined ? undefined : decodeName(unitSeg);
+        if (unit === undefined) continue;
+        if (inGroup ? unit === self.unit : group === me.group) continue;
+        units[unit] = decode(value);
+      }
+      return units;
+    };
+    const out: Record<string, UnitDataMap> = {};
+    const gone: Record<string, Record<string, Withdrawal>> = {};
+    peerings.forEach((peering, i) => {
+      const units = collect(i, decodeWire, false);
+      out[peering] = units;
+      gone[peering] = Object.fromEntries(
+        Object.entries(collect(n + i, decodeWithdrawal, false)).filter(([u]) => !(u in units)),
+      );
+    });
+    const group = collect(n - 1, decodeWire, true);
+    const groupGone = Object.fromEntries(
+      Object.entries(collect(2 * n - 1, decodeWithdrawal, true)).filter(([u]) => !(u in group)),
+    );
+    return { peerings: out, group, withdrawn: { peerings: gone, group: groupGone } };
   }
 
   async publish(self: UnitAddress, publication: Publication): Promise<void> {
@@ -143,9 +180,10 @@ export class EtcdExchange implements Exchange {
       // Only what changed is written: a put wakes every watcher, and units
       // that republish on every reconcile would otherwise wake each other forever.
       const groupKey = `groups/${me.group}/${me.unit}`;
-      const [peeringKvs, groupKvs] = await Promise.all([
+      const [peeringKvs, groupKvs, markers] = await Promise.all([
         this.#ns.getAll().prefix('peerings/').exec(),
         this.#ns.get(groupKey).exec(),
+        this.#ns.getAll().prefix(WITHDRAWN).keys(),
       ]);
       const mine = new Map<string, { value: string; lease: string }>();
       for (const kv of [...peeringKvs.kvs, ...groupKvs.kvs]) {
@@ -158,7 +196,12 @@ export class EtcdExchange implements Exchange {
         return now === undefined || now.value !== value || now.lease !== leaseId;
       });
       await Promise.all(changed.map(([key, value]) => this.#ns.put(key).value(value).lease(leaseId)));
+      // Back after a withdrawal: the marker goes once the entry is in place.
+      const back = markers.filter((m) => puts.has(m.slice(WITHDRAWN.length)));
+      await Promise.all(back.map((m) => this.#ns.delete().key(m)));
+      // A peering left: mark the withdrawal before the entry goes, so readers never see neither.
       const stale = [...mine.keys()].filter((key) => !puts.has(key));
+      await Promise.all(stale.map((key) => this.#ns.put(`${WITHDRAWN}${key}`).value(marker())));
       await Promise.all(stale.map((key) => this.#ns.delete().key(key)));
     }).catch((e: unknown) => {
       // etcd expired the lease before the client noticed: grant a new one next time.
@@ -168,7 +211,10 @@ export class EtcdExchange implements Exchange {
     });
   }
 
-  /** Depart now: revoke `self`'s lease, which deletes every key it published. */
+  /**
+   * Depart now: mark every entry `self` published as withdrawn, then revoke
+   * its lease, which deletes them.
+   */
   async withdraw(self: UnitAddress): Promise<void> {
     this.#open();
     const me = encodeAddress(NAME, self);
@@ -177,10 +223,11 @@ export class EtcdExchange implements Exchange {
     const held = this.#leases.get(id);
     this.#leases.delete(id);
     await this.#call('withdraw', async () => {
-      if (held) await (await held).lease.revoke();
-      const mine = (await this.#ns.getAll().prefix('').keys()).filter((k) =>
-        k.endsWith(`/${me.group}/${me.unit}`),
+      const mine = (await this.#ns.getAll().prefix('').keys()).filter(
+        (k) => k.endsWith(`/${me.group}/${me.unit}`) && !k.startsWith(WITHDRAWN),
       );
+      await Promise.all(mine.map((key) => this.#ns.put(`${WITHDRAWN}${key}`).value(marker())));
+      if (held) await (await held).lease.revoke();
       await Promise.all(mine.map((key) => this.#ns.delete().key(key)));
     });
   }

@@ -132,6 +132,21 @@ export class GatewayMetrics {
     'state',
   ]);
   readonly #vrrpMaster = this.#gauge('wg_gateway_vrrp_master', '1 when the instance is MASTER', ['instance']);
+  readonly #exchangeUp = this.#gauge(
+    'wg_gateway_exchange_up',
+    '1 when the last reconcile could read the peer-data exchange',
+    [],
+  );
+  readonly #remoteAge = this.#gauge(
+    'wg_gateway_remote_data_age_seconds',
+    "Seconds since the exchange last showed the remote unit's data (peering empty: a unit of our group)",
+    ['peering', 'unit'],
+  );
+  readonly #remoteHeld = this.#gauge(
+    'wg_gateway_remote_data_held',
+    "1 when the remote unit's data is the last good copy held through an outage or a missing entry",
+    ['peering', 'unit'],
+  );
 
   constructor() {
     // Zero series for every stage, so a rate() over failures works before the first one.
@@ -160,6 +175,23 @@ export class GatewayMetrics {
     for (const state of LINK_STATES) this.#links.set({ state }, report.links[state] ?? 0);
     this.#problems.reset();
     for (const p of report.problems) this.#problems.inc({ peering: p.peering ?? '', code: p.code });
+    this.#recordExchange(report);
+  }
+
+  /** Exchange health; a reconcile that stopped before reading the exchange leaves it as it was. */
+  #recordExchange(report: GatewayReport): void {
+    if (report.failedStage === 'read-exchange') this.#exchangeUp.set(0);
+    const health = report.exchange;
+    if (!health) return;
+    this.#exchangeUp.set(health.reachable ? 1 : 0);
+    this.#remoteAge.reset();
+    this.#remoteHeld.reset();
+    for (const u of health.units) {
+      if (u.state !== 'fresh' && u.state !== 'held') continue;
+      const labels = { peering: u.peering ?? '', unit: u.unit };
+      this.#remoteAge.set(labels, u.ageSeconds);
+      this.#remoteHeld.set(labels, u.state === 'held' ? 1 : 0);
+    }
   }
 
   /**
