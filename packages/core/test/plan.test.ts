@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { changedFields, isPeerOnly, type UpdateChange } from '../src/changes.js';
 import type { DesiredInterface } from '../src/desired.js';
 import { DryRunBackend } from '../src/dry-run-backend.js';
-import type { ObservedInterface } from '../src/observed.js';
+import type { ObservedInterface, ObservedPeer } from '../src/observed.js';
 import { plan } from '../src/plan.js';
 import { refKey } from './fixtures.js';
 
@@ -77,7 +77,7 @@ describe('plan', () => {
     const d = want(50001);
     const [endpoint] = plan(
       [d],
-      [seen(d, { peers: [{ ...(seen(d).peers[0] as never), endpoint: '198.51.100.9:1' }] })],
+      [seen(d, { peers: [{ ...(seen(d).peers[0] as ObservedPeer), endpoint: '198.51.100.9:1' }] })],
     );
     expect(endpoint).toEqual({
       action: 'update',
@@ -99,7 +99,7 @@ describe('plan', () => {
     const extra = seen(d);
     const [c] = plan(
       [d],
-      [{ ...extra, peers: [...extra.peers, { ...(extra.peers[0] as never), publicKey: refKey('x', 1) }] }],
+      [{ ...extra, peers: [...extra.peers, { ...(extra.peers[0] as ObservedPeer), publicKey: refKey('x', 1) }] }],
     );
     expect(c).toMatchObject({
       replacePeers: true,

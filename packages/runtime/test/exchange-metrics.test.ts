@@ -5,8 +5,7 @@ import { GatewayMetrics } from '../src/metrics/gateway-metrics.js';
 const report = (over: Partial<GatewayReport> = {}): GatewayReport => ({
   ok: true,
   changes: [],
-  bird: { changed: false },
-  keepalived: { changed: false, enabled: false },
+  daemons: { bird: { changed: false, enabled: true }, keepalived: { changed: false, enabled: false } },
   problems: [],
   timings: [],
   links: { 'half-open': 0, open: 2, 'half-closed': 0, closed: 0 },
