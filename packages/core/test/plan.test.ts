@@ -99,7 +99,12 @@ describe('plan', () => {
     const extra = seen(d);
     const [c] = plan(
       [d],
-      [{ ...extra, peers: [...extra.peers, { ...(extra.peers[0] as ObservedPeer), publicKey: refKey('x', 1) }] }],
+      [
+        {
+          ...extra,
+          peers: [...extra.peers, { ...(extra.peers[0] as ObservedPeer), publicKey: refKey('x', 1) }],
+        },
+      ],
     );
     expect(c).toMatchObject({
       replacePeers: true,

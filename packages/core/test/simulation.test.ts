@@ -43,7 +43,10 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 120_000 }) }),
 );
 
-function runSchedule(world: World, schedule: readonly (typeof op extends fc.Arbitrary<infer T> ? T : never)[]): void {
+function runSchedule(
+  world: World,
+  schedule: readonly (typeof op extends fc.Arbitrary<infer T> ? T : never)[],
+): void {
   for (const o of schedule) {
     const ids = [...world.units.keys()];
     if (o.kind === 'step') world.step(ids[o.unit % ids.length] as string);
