@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 export * from './backend.js';
+export * from './base-backend.js';
 export * from './changes.js';
 export * from './clock.js';
 export * from './config.js';
