@@ -206,3 +206,8 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
     };
   }
 }
+
+/** The factory the runtime registry and the test suites call: `new NetlinkBackend(options)`. */
+export function createNetlinkBackend(options: NetlinkBackendOptions = {}): NetlinkBackend {
+  return new NetlinkBackend(options);
+}

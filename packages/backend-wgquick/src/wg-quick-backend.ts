@@ -219,3 +219,8 @@ const notOurs = (path: string): WgQuickError =>
 /** `wireguard-go` comes from the Debian package of that name; other programs are named as they are. */
 const debianPackageOf = (program: string): string =>
   program.endsWith('wireguard-go') ? 'wireguard-go' : (program.split('/').pop() ?? program);
+
+/** The factory the runtime registry and the test suites call: `new WgQuickBackend(options)`. */
+export function createWgQuickBackend(options: WgQuickBackendOptions = {}): WgQuickBackend {
+  return new WgQuickBackend(options);
+}

@@ -71,13 +71,13 @@ describe.runIf(mustRunPrivileged())('startBackendIn', () => {
     // The host runs in the namespace: its network is the namespace's.
     await b.close();
     await b.close();
-    await expect(b.observe()).rejects.toThrow(/closed/);
+    await expect(b.observe()).rejects.toThrow(/called after close/);
   });
 
   it('reports a backend that cannot be built', async () => {
     const ns = await createNetns(`${prefix}b`);
     await expect(startBackendIn(ns, { module: '@wg-gateway/core', export: 'NoSuchBackend' })).rejects.toThrow(
-      /has no export NoSuchBackend/,
+      /has no function export NoSuchBackend/,
     );
   });
 });
