@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CreateChange, NodeKeySource, WgGatewayError } from '@wg-gateway/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { scrub } from '../src/errors.js';
 import {
   CommandFailure,
   type CommandOptions,
   type CommandOutput,
   type CommandRunner,
-  scrub,
   WgQuickBackend,
 } from '../src/index.js';
 
