@@ -32,7 +32,6 @@ export class MemoryBackend extends BaseBackend {
     userspace: false,
     livePeerUpdate: true,
     facts: false,
-    touchesHost: false,
     programs: [],
   };
   readonly #links = new Map<string, ObservedInterface>();

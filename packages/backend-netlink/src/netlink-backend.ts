@@ -68,7 +68,6 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
       userspace: mode !== 'kernel',
       livePeerUpdate: true,
       facts: true,
-      touchesHost: true,
       // In auto mode wireguard-go is only needed without wireguard.ko; preflight cannot know.
       programs: mode === 'auto' ? [] : programs,
     };

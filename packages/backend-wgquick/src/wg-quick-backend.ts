@@ -53,7 +53,6 @@ export class WgQuickBackend extends BaseBackend {
       userspace: options.userspace !== undefined,
       livePeerUpdate: true,
       facts: true,
-      touchesHost: true,
       programs: [
         { program: 'ip', debianPackage: 'iproute2', why: 'links and addresses (wgquick backend)' },
         { program: 'wg', debianPackage: 'wireguard-tools', why: 'WireGuard peers (wgquick backend)' },

@@ -19,10 +19,12 @@ export interface BackendProgram {
 }
 
 /**
- * What a backend can do, as data. Callers read these fields instead of the
- * backend's name: preflight checks root and `programs` when `touchesHost`,
- * {@link BaseBackend} raises {@link BackendNotSupportedError} from `facts()`
- * when `facts` is false, and the test suites adapt their checks to them.
+ * What a backend can do, as data. Callers read these fields, never the
+ * backend's name: a backend with `kernel` or `userspace` drives real
+ * WireGuard and so needs root (preflight checks root and `programs`; one
+ * with neither, like the dry run, needs nothing); {@link BaseBackend} raises
+ * {@link BackendNotSupportedError} from `facts()` when `facts` is false; the
+ * test suites check in-place changes only when `livePeerUpdate` is true.
  */
 export interface BackendCapabilities {
   /** Drives kernel WireGuard. */
@@ -40,12 +42,7 @@ export interface BackendCapabilities {
    * `NO_FACTS`.
    */
   readonly facts: boolean;
-  /**
-   * Changes the host's network (needs root or CAP_NET_ADMIN). False for the
-   * dry run and in-memory backends: no root, no programs checked.
-   */
-  readonly touchesHost: boolean;
-  /** Programs the backend runs, checked on `$PATH` before it is used. */
+  /** Programs the backend runs, checked on `$PATH` before it is used; empty for none. */
   readonly programs: readonly BackendProgram[];
 }
 

@@ -20,7 +20,6 @@ export class DryRunBackend extends BaseBackend {
     userspace: false,
     livePeerUpdate: true,
     facts: true,
-    touchesHost: false,
     programs: [],
   };
   /** Every change given to `apply()`, in order. */

@@ -11,7 +11,7 @@ import type { Clock } from './clock.js';
 import type { GroupConfig } from './config.js';
 import type { DesiredSystem } from './desired.js';
 import { WgGatewayError } from './errors.js';
-import type { HostFacts } from './facts.js';
+import { type HostFacts, NO_FACTS } from './facts.js';
 import type { DaemonConfigurator, Exchange, HostSystem, StateStore, UnitAddress } from './gateway-ports.js';
 import type { GatewayReport, GatewayStage, StageTiming } from './gateway-report.js';
 import type { KeySource } from './keys.js';
@@ -110,7 +110,7 @@ export class Gateway {
     );
     const observed = await time('observe', () => backend.observe());
     const facts: HostFacts = await time('facts', async () => ({
-      ...(await backend.facts(factsQuery(config, snapshot.peerings))),
+      ...(backend.capabilities.facts ? await backend.facts(factsQuery(config, snapshot.peerings)) : NO_FACTS),
       existingInterfaces: observed.map((o) => o.name),
     }));
     const result = await time('reconcile', async () =>

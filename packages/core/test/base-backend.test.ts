@@ -18,7 +18,6 @@ class FakeBackend extends BaseBackend<string> {
     userspace: false,
     livePeerUpdate: true,
     facts: false,
-    touchesHost: false,
     programs: [],
   };
   opens = 0;

@@ -52,7 +52,7 @@ export function declareContractCases(o: ContractCaseOptions): void {
     const b = o.backend();
     expect(b.name).toMatch(/\S/);
     const c = b.capabilities;
-    for (const flag of ['kernel', 'userspace', 'livePeerUpdate', 'facts', 'touchesHost'] as const)
+    for (const flag of ['kernel', 'userspace', 'livePeerUpdate', 'facts'] as const)
       expect(typeof c[flag], `capabilities.${flag}`).toBe('boolean');
     expect(Array.isArray(c.programs)).toBe(true);
     for (const p of c.programs)

@@ -43,7 +43,6 @@ export class ReferenceStyleBackend extends BaseBackend {
     userspace: true,
     livePeerUpdate: false,
     facts: false,
-    touchesHost: true,
     programs: [
       { program: 'wg', debianPackage: 'wireguard-tools', why: 'wg showconf' },
       { program: 'ip', debianPackage: 'iproute2', why: 'ip link show' },
