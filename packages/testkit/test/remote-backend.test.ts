@@ -1,6 +1,6 @@
 import { WgGatewayError } from '@wg-gateway/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fromWire, reportFromWire, reportToWire, toWire } from '../src/backend-wire.js';
+import { fromWire, loadBackend, reportFromWire, reportToWire, toWire } from '../src/backend-wire.js';
 import { cleanupNamespaces, createNetns, mustRunPrivileged, uniquePrefix } from '../src/netns.js';
 import { startBackendIn } from '../src/remote-backend.js';
 
@@ -36,6 +36,23 @@ describe('backend wire format', () => {
     const back = reportFromWire(JSON.parse(JSON.stringify(reportToWire(report))));
     expect(back.results[0]?.error).toBeInstanceOf(WgGatewayError);
     expect(back.results[0]?.error?.code).toBe('E');
+  });
+});
+
+describe('loadBackend', () => {
+  const module = new URL('./fixtures/backend-factory.ts', import.meta.url).href;
+
+  it('calls an exported factory with the options, or constructs an exported class', async () => {
+    const made = await loadBackend({ module, export: 'createDryRun', options: { names: ['wg50001'] } });
+    expect((await made.observe()).map((i) => i.name)).toEqual(['wg50001']);
+    const built = await loadBackend({ module: '@wg-gateway/core', export: 'DryRunBackend' });
+    expect(built.name).toBe('dry-run');
+  });
+
+  it('names a missing or non-function export', async () => {
+    await expect(loadBackend({ module, export: 'notAFactory' })).rejects.toThrow(
+      /has no function export notAFactory/,
+    );
   });
 });
 
