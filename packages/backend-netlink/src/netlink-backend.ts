@@ -151,12 +151,16 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** One applier per `apply()`: it caches a link dump between changes. */
+  /**
+   * One applier per `apply()`: it caches a link dump between changes.
+   * @hidden
+   */
   protected override async prepareApply(): Promise<LinkApplier> {
     const { rtnl, wg } = this.#open();
     return new LinkApplier(rtnl, wg, this.#options.userspaceCommand);
   }
 
+  /** @hidden */
   protected async applyChange(
     change: InterfaceChange,
     step: ChangeStep,
