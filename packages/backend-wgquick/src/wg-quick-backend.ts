@@ -101,17 +101,34 @@ export class WgQuickBackend extends BaseBackend {
     return (await this.#runner.run(argv, env ? this.#env : {})).stdout;
   }
 
-  /** Write the file, then `wg-quick up FILE` (its PostUp sets the alias). */
+  /**
+   * Write the file, then `wg-quick up FILE` (its PostUp sets the alias), then
+   * `wg show IF listen-port`: wireguard-go may accept a taken port while the
+   * link is down and bind another one when it comes up, and wg-quick succeeds.
+   */
   async #create(c: CreateChange, step: ChangeStep): Promise<void> {
     step.secrets.push(c.privateKey);
     if ((await this.#store.read(c.name)) === null) throw notOurs(this.#store.pathOf(c.name));
+    const path = this.#store.pathOf(c.name);
     await this.#store.write(c.name, renderWgQuickConfig(configOfCreate(c)));
     try {
-      await this.#run(step, ['wg-quick', 'up', this.#store.pathOf(c.name)], true);
+      await this.#run(step, ['wg-quick', 'up', path], true);
     } catch (e) {
       // wg-quick removed the half-made interface; drop the file so a retry starts clean.
       await this.#store.remove(c.name);
       throw e;
+    }
+    const port = Number((await this.#run(step, ['wg', 'show', c.name, 'listen-port'])).trim());
+    if (port !== c.listenPort) {
+      await this.#run(step, ['wg-quick', 'down', path], true).catch(() => undefined);
+      await this.#store.remove(c.name);
+      throw new WgQuickError(
+        'BACKEND_PORT_TAKEN',
+        `${c.name} came up on port ${port}, not ${c.listenPort}: removed it`,
+        {
+          hint: `another socket holds UDP port ${c.listenPort}; free it or let the gateway pick another port`,
+        },
+      );
     }
   }
 
