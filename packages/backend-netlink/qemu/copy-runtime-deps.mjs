@@ -1,6 +1,7 @@
 // Copy a workspace package and its runtime dependencies (transitively) into a
 // node_modules directory: workspace packages as package.json + dist (+ templates),
-// third-party packages whole. Type-only packages (@types/*) are left out.
+// third-party packages whole. Type-only packages (@types/*) are left out;
+// optional dependencies are copied when installed (native bindings).
 //
 //   node copy-runtime-deps.mjs REPO_ROOT DEST_NODE_MODULES PACKAGE...
 import { cpSync, existsSync, readFileSync, realpathSync } from 'node:fs';
@@ -13,21 +14,25 @@ if (!root || !dest || start.length === 0) {
 }
 
 /** Find `name` the way Node does: node_modules of `from` and its parents. */
-function resolveDir(name, from) {
+function resolveDir(name, from, optional = false) {
   for (let dir = from; ; dir = dirname(dir)) {
     const candidate = join(dir, 'node_modules', name);
     if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
-    if (dirname(dir) === dir) throw new Error(`cannot find ${name} from ${from}`);
+    if (dirname(dir) === dir) {
+      if (optional) return undefined;
+      throw new Error(`cannot find ${name} from ${from}`);
+    }
   }
 }
 
 const seen = new Set();
 const queue = start.map((name) => ({ name, from: root }));
 while (queue.length > 0) {
-  const { name, from } = queue.shift();
+  const { name, from, optional } = queue.shift();
   if (seen.has(name) || name.startsWith('@types/')) continue;
+  const dir = resolveDir(name, from, optional);
+  if (dir === undefined) continue; // an optional dependency for another platform
   seen.add(name);
-  const dir = resolveDir(name, from);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const target = join(dest, name);
   if (name.startsWith('@wg-gateway/')) {
@@ -39,5 +44,7 @@ while (queue.length > 0) {
     cpSync(dir, target, { recursive: true, dereference: true });
   }
   for (const dep of Object.keys(pkg.dependencies ?? {})) queue.push({ name: dep, from: dir });
+  for (const dep of Object.keys(pkg.optionalDependencies ?? {}))
+    queue.push({ name: dep, from: dir, optional: true });
 }
 console.log(`copied ${seen.size} packages: ${[...seen].join(' ')}`);

@@ -1,13 +1,15 @@
 /**
  * `@wg-gateway/backend-netlink`: a WireGuard backend over rtnetlink, the
  * kernel's `wireguard` generic-netlink family and the userspace UAPI.
+ *
+ * The public API is the backend, its factory and options, and its error;
+ * the netlink clients, codec and constants stay internal.
  * @packageDocumentation
  */
-export * from './netlink-backend.js';
-export * from './netlink-error.js';
-export * from './rtnl-client.js';
-export * from './uapi-client.js';
-export * from './userspace-daemon.js';
-export * from './wg-genl-client.js';
-export * from './wg-genl-codec.js';
-export * from './wg-genl-constants.js';
+export {
+  createNetlinkBackend,
+  NetlinkBackend,
+  type NetlinkBackendOptions,
+  type NetlinkMode,
+} from './netlink-backend.js';
+export { NetlinkBackendError } from './netlink-error.js';

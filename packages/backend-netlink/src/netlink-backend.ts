@@ -5,16 +5,15 @@
  * @module
  */
 import type {
-  ApplyReport,
   BackendCapabilities,
-  ChangeResult,
+  BackendProgram,
+  ChangeStep,
   FactsQuery,
   HostFacts,
   InterfaceChange,
   ObservedInterface,
-  WireGuardBackend,
 } from '@wg-gateway/core';
-import { WgGatewayError } from '@wg-gateway/core';
+import { BaseBackend, WgGatewayError } from '@wg-gateway/core';
 import { LinkApplier, type WgConfigurator } from './link-applier.js';
 import { NetlinkBackendError } from './netlink-error.js';
 import { managedLinks, routerIdOf, toObserved } from './observe-mapping.js';
@@ -36,69 +35,103 @@ export interface NetlinkBackendOptions {
   readonly userspaceCommand?: readonly string[];
 }
 
-/** A WireGuard backend over netlink. Create it inside the network namespace it manages. */
-export class NetlinkBackend implements WireGuardBackend {
+/** The sockets of an open backend. */
+interface Sockets {
+  readonly rtnl: RtnlClient;
+  readonly genl: WgGenlClient;
+  readonly wg: WgConfigurator;
+}
+
+/**
+ * A WireGuard backend over netlink. Its sockets open on the first call, in
+ * the network namespace of the process: create and use it inside the
+ * namespace it manages.
+ */
+export class NetlinkBackend extends BaseBackend<LinkApplier> {
   readonly name = 'netlink';
   readonly capabilities: BackendCapabilities;
   readonly #options: NetlinkBackendOptions;
-  readonly #rtnl = new RtnlClient();
-  readonly #genl = new WgGenlClient();
   readonly #uapi: UapiClient;
-  #resolved: Promise<'kernel' | 'userspace'> | undefined;
-  #closed = false;
+  #sockets: Sockets | undefined;
 
   constructor(options: NetlinkBackendOptions = {}) {
+    super();
     this.#options = options;
     const mode = options.mode ?? 'auto';
+    const command = options.userspaceCommand?.[0] ?? 'wireguard-go';
+    const programs: BackendProgram[] =
+      mode === 'kernel'
+        ? []
+        : [{ program: command, debianPackage: 'wireguard-go', why: 'userspace WireGuard (netlink backend)' }];
     this.capabilities = {
       kernel: mode !== 'userspace',
       userspace: mode !== 'kernel',
       livePeerUpdate: true,
       facts: true,
+      // In auto mode wireguard-go is only needed without wireguard.ko; preflight cannot know.
+      programs: mode === 'auto' ? [] : programs,
     };
     this.#uapi = new UapiClient(options.uapiDir === undefined ? {} : { dir: options.uapiDir });
   }
 
-  /** The mode in use: `auto` is resolved once, by asking for the genl family. */
-  mode(): Promise<'kernel' | 'userspace'> {
-    this.#resolved ??= (async () => {
-      const m = this.#options.mode ?? 'auto';
-      if (m !== 'auto') return m;
-      return (await this.#genl.available()) ? 'kernel' : 'userspace';
-    })();
-    return this.#resolved;
+  /** Open the rtnetlink and generic-netlink sockets and resolve the mode. */
+  protected override async open(): Promise<void> {
+    const rtnl = new RtnlClient();
+    const genl = new WgGenlClient();
+    try {
+      const mode = await this.#resolveMode(genl);
+      const wg: WgConfigurator =
+        mode === 'kernel'
+          ? {
+              mode,
+              get: (n) => genl.getDevice(n),
+              set: async (c) => {
+                await genl.setDevice(c);
+              },
+            }
+          : { mode, get: (n) => this.#uapi.get(n), set: (c) => this.#uapi.set(c) };
+      this.#sockets = { rtnl, genl, wg };
+    } catch (e) {
+      rtnl.close();
+      genl.close();
+      throw e;
+    }
   }
 
-  async #wg(): Promise<WgConfigurator> {
-    const mode = await this.mode();
-    if (mode === 'kernel') {
-      return {
-        mode,
-        get: (n) => this.#genl.getDevice(n),
-        set: async (c) => {
-          await this.#genl.setDevice(c);
-        },
-      };
-    }
-    return { mode, get: (n) => this.#uapi.get(n), set: (c) => this.#uapi.set(c) };
+  /** Close the netlink sockets. Userspace daemons keep running with their interfaces. */
+  protected override async shutdown(): Promise<void> {
+    this.#sockets?.rtnl.close();
+    this.#sockets?.genl.close();
+  }
+
+  async #resolveMode(genl: WgGenlClient): Promise<'kernel' | 'userspace'> {
+    const m = this.#options.mode ?? 'auto';
+    if (m !== 'auto') return m;
+    return (await genl.available()) ? 'kernel' : 'userspace';
+  }
+
+  /** The mode in use: `auto` is resolved when the backend opens, by asking for the genl family. */
+  async mode(): Promise<'kernel' | 'userspace'> {
+    await this.ready('observe');
+    return this.#open().wg.mode;
+  }
+
+  #open(): Sockets {
+    if (this.#sockets === undefined) throw new NetlinkBackendError('backend is not open');
+    return this.#sockets;
   }
 
   #ops(): number {
-    return this.#rtnl.requests + this.#genl.requests + this.#uapi.requests;
-  }
-
-  #assertOpen(): void {
-    if (this.#closed)
-      throw new NetlinkBackendError('backend is closed', { hint: 'create a new NetlinkBackend' });
+    const s = this.#open();
+    return s.rtnl.requests + s.genl.requests + this.#uapi.requests;
   }
 
   /** One link dump, one address dump, then one WireGuard get per managed interface. */
-  async observe(): Promise<readonly ObservedInterface[]> {
-    this.#assertOpen();
-    const wg = await this.#wg();
-    const links = managedLinks(await this.#rtnl.links());
+  protected async observeInterfaces(): Promise<readonly ObservedInterface[]> {
+    const { rtnl, wg } = this.#open();
+    const links = managedLinks(await rtnl.links());
     if (links.length === 0) return [];
-    const addrs = await this.#rtnl.addresses();
+    const addrs = await rtnl.addresses();
     const devices = await Promise.all(
       links.map(async (l): Promise<WgDevice | undefined> => {
         try {
@@ -118,58 +151,52 @@ export class NetlinkBackend implements WireGuardBackend {
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Apply changes in order; each failure is reported and the next change still runs. */
-  async apply(changes: readonly InterfaceChange[]): Promise<ApplyReport> {
-    this.#assertOpen();
-    if (changes.length === 0) return { results: [], operations: 0 };
-    const wg = await this.#wg();
-    const start = this.#ops();
-    const applier = new LinkApplier(this.#rtnl, wg, this.#options.userspaceCommand);
-    const results: ChangeResult[] = [];
-    for (const change of changes) {
-      const before = this.#ops() + applier.daemonStarts;
-      try {
-        await applier.apply(change);
-        results.push({
-          name: change.name,
-          action: change.action,
-          ok: true,
-          operations: this.#ops() + applier.daemonStarts - before,
-        });
-      } catch (e) {
-        const error =
-          e instanceof WgGatewayError
-            ? e
-            : new NetlinkBackendError(`${change.action} ${change.name}`, { cause: e });
-        results.push({
-          name: change.name,
-          action: change.action,
-          ok: false,
-          error,
-          operations: this.#ops() + applier.daemonStarts - before,
-        });
-      }
+  /**
+   * One applier per `apply()`: it caches a link dump between changes.
+   * @hidden
+   */
+  protected override async prepareApply(): Promise<LinkApplier> {
+    const { rtnl, wg } = this.#open();
+    return new LinkApplier(rtnl, wg, this.#options.userspaceCommand);
+  }
+
+  /** @hidden */
+  protected async applyChange(
+    change: InterfaceChange,
+    step: ChangeStep,
+    applier: LinkApplier,
+  ): Promise<void> {
+    const before = this.#ops() + applier.daemonStarts;
+    try {
+      await applier.apply(change);
+    } finally {
+      step.operations += this.#ops() + applier.daemonStarts - before;
     }
-    return { results, operations: this.#ops() + applier.daemonStarts - start };
+  }
+
+  protected override changeError(e: unknown, change: InterfaceChange): WgGatewayError {
+    return e instanceof WgGatewayError
+      ? e
+      : new NetlinkBackendError(`${change.action} ${change.name}`, { cause: e });
   }
 
   /** Router id, path MTUs (`ip route get`) and the interface of each address. */
-  async facts(query: FactsQuery): Promise<HostFacts> {
-    this.#assertOpen();
-    const links = await this.#rtnl.links();
+  protected override async gatherFacts(query: FactsQuery): Promise<HostFacts> {
+    const { rtnl } = this.#open();
+    const links = await rtnl.links();
     const byIndex = new Map(links.map((l) => [l.index, l]));
     const needAddrs = query.routerId || query.interfaceOf.length > 0;
-    const addrs = needAddrs ? await this.#rtnl.addresses() : [];
+    const addrs = needAddrs ? await rtnl.addresses() : [];
     const pathMtu: Record<string, number> = {};
     for (const address of query.pathMtuTo) {
-      const route = await this.#rtnl.routeTo(address).catch(() => undefined);
+      const route = await rtnl.routeTo(address).catch(() => undefined);
       const mtu = route?.mtu ?? (route?.oif === undefined ? undefined : byIndex.get(route.oif)?.mtu);
       if (mtu !== undefined) pathMtu[address] = mtu;
     }
     const interfaceOf: Record<string, string> = {};
     for (const address of query.interfaceOf) {
       const held = addrs.find((a) => a.address === address);
-      const index = held?.index ?? (await this.#rtnl.routeTo(address).catch(() => undefined))?.oif;
+      const index = held?.index ?? (await rtnl.routeTo(address).catch(() => undefined))?.oif;
       const name = index === undefined ? undefined : byIndex.get(index)?.name;
       if (name !== undefined) interfaceOf[address] = name;
     }
@@ -181,12 +208,9 @@ export class NetlinkBackend implements WireGuardBackend {
       existingInterfaces: managedLinks(links).map((l) => l.name),
     };
   }
+}
 
-  /** Close the netlink sockets. Userspace daemons keep running with their interfaces. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#rtnl.close();
-    this.#genl.close();
-  }
+/** The factory the runtime registry and the test suites call: `new NetlinkBackend(options)`. */
+export function createNetlinkBackend(options: NetlinkBackendOptions = {}): NetlinkBackend {
+  return new NetlinkBackend(options);
 }

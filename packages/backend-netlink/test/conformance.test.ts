@@ -1,9 +1,11 @@
-import { describeBackendConformance } from '@wg-gateway/testkit';
+import { backendSystemSuite } from '@wg-gateway/testkit';
 
 // The shared suite, with this backend driving wireguard-go through the UAPI.
-describeBackendConformance({
+backendSystemSuite({
   name: 'netlink (userspace, wireguard-go)',
-  module: '@wg-gateway/backend-netlink',
-  export: 'NetlinkBackend',
-  options: { mode: 'userspace' },
+  backend: {
+    module: '@wg-gateway/backend-netlink',
+    export: 'createNetlinkBackend',
+    options: { mode: 'userspace' },
+  },
 });

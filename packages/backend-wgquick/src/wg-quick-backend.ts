@@ -5,9 +5,8 @@
  * @module
  */
 import type {
-  ApplyReport,
   BackendCapabilities,
-  ChangeResult,
+  ChangeStep,
   CreateChange,
   DeleteChange,
   FactsQuery,
@@ -15,9 +14,9 @@ import type {
   InterfaceChange,
   ObservedInterface,
   UpdateChange,
-  WireGuardBackend,
+  WgGatewayError,
 } from '@wg-gateway/core';
-import { canonicalCidr, isManaged, renderWgConfig, renderWgQuickConfig } from '@wg-gateway/core';
+import { BaseBackend, canonicalCidr, isManaged, renderWgConfig, renderWgQuickConfig } from '@wg-gateway/core';
 import { type CommandOptions, type CommandRunner, ExecFileRunner } from './command-runner.js';
 import { type LinkConfig, parseConf, peerSetArgs } from './conf-file.js';
 import { ConfStore } from './conf-store.js';
@@ -36,14 +35,8 @@ export interface WgQuickBackendOptions {
   readonly runner?: CommandRunner;
 }
 
-/** A change's context: commands counted, secrets to scrub. */
-interface Step {
-  operations: number;
-  readonly secrets: string[];
-}
-
 /** WireGuard through `wg-quick`, `wg` and `ip` (kernel or userspace). */
-export class WgQuickBackend implements WireGuardBackend {
+export class WgQuickBackend extends BaseBackend {
   readonly name = 'wgquick';
   readonly capabilities: BackendCapabilities;
   readonly #runner: CommandRunner;
@@ -51,6 +44,7 @@ export class WgQuickBackend implements WireGuardBackend {
   readonly #env: CommandOptions;
 
   constructor(options: WgQuickBackendOptions = {}) {
+    super();
     this.#runner = options.runner ?? new ExecFileRunner();
     this.#store = new ConfStore(options.configDir ?? '/etc/wireguard');
     this.#env = options.userspace ? { env: { WG_QUICK_USERSPACE_IMPLEMENTATION: options.userspace } } : {};
@@ -59,11 +53,25 @@ export class WgQuickBackend implements WireGuardBackend {
       userspace: options.userspace !== undefined,
       livePeerUpdate: true,
       facts: true,
+      programs: [
+        { program: 'ip', debianPackage: 'iproute2', why: 'links and addresses (wgquick backend)' },
+        { program: 'wg', debianPackage: 'wireguard-tools', why: 'WireGuard peers (wgquick backend)' },
+        { program: 'wg-quick', debianPackage: 'wireguard-tools', why: 'interfaces (wgquick backend)' },
+        ...(options.userspace === undefined
+          ? []
+          : [
+              {
+                program: options.userspace,
+                debianPackage: debianPackageOf(options.userspace),
+                why: 'userspace WireGuard',
+              },
+            ]),
+      ],
     };
   }
 
   /** Equivalent to: `wg show all dump` + `ip -j link` + `ip -j addr`, filtered to managed links. */
-  async observe(): Promise<readonly ObservedInterface[]> {
+  protected async observeInterfaces(): Promise<readonly ObservedInterface[]> {
     try {
       const [dump, links, addrs] = await Promise.all([
         this.#runner.run(['wg', 'show', 'all', 'dump']),
@@ -77,45 +85,50 @@ export class WgQuickBackend implements WireGuardBackend {
     }
   }
 
-  async apply(changes: readonly InterfaceChange[]): Promise<ApplyReport> {
-    const results: ChangeResult[] = [];
-    for (const change of changes) {
-      const step: Step = { operations: 0, secrets: [] };
-      try {
-        if (change.action === 'create') await this.#create(change, step);
-        else if (change.action === 'update') await this.#update(change, step);
-        else await this.#delete(change, step);
-        results.push({ name: change.name, action: change.action, ok: true, operations: step.operations });
-      } catch (e) {
-        const error = commandError(e, step.secrets);
-        results.push({
-          name: change.name,
-          action: change.action,
-          ok: false,
-          error,
-          operations: step.operations,
-        });
-      }
-    }
-    return { results, operations: results.reduce((n, r) => n + r.operations, 0) };
+  protected async applyChange(change: InterfaceChange, step: ChangeStep): Promise<void> {
+    if (change.action === 'create') await this.#create(change, step);
+    else if (change.action === 'update') await this.#update(change, step);
+    else await this.#delete(change, step);
   }
 
-  async #run(step: Step, argv: readonly string[], env = false): Promise<string> {
+  /** Command failures quote argv and stderr with this change's keys scrubbed. */
+  protected override changeError(e: unknown, _change: InterfaceChange, step: ChangeStep): WgGatewayError {
+    return commandError(e, step.secrets);
+  }
+
+  async #run(step: ChangeStep, argv: readonly string[], env = false): Promise<string> {
     step.operations += 1;
     return (await this.#runner.run(argv, env ? this.#env : {})).stdout;
   }
 
-  /** Write the file, then `wg-quick up FILE` (its PostUp sets the alias). */
-  async #create(c: CreateChange, step: Step): Promise<void> {
+  /**
+   * Write the file, then `wg-quick up FILE` (its PostUp sets the alias), then
+   * `wg show IF listen-port`: wireguard-go may accept a taken port while the
+   * link is down and bind another one when it comes up, and wg-quick succeeds.
+   */
+  async #create(c: CreateChange, step: ChangeStep): Promise<void> {
     step.secrets.push(c.privateKey);
     if ((await this.#store.read(c.name)) === null) throw notOurs(this.#store.pathOf(c.name));
+    const path = this.#store.pathOf(c.name);
     await this.#store.write(c.name, renderWgQuickConfig(configOfCreate(c)));
     try {
-      await this.#run(step, ['wg-quick', 'up', this.#store.pathOf(c.name)], true);
+      await this.#run(step, ['wg-quick', 'up', path], true);
     } catch (e) {
       // wg-quick removed the half-made interface; drop the file so a retry starts clean.
       await this.#store.remove(c.name);
       throw e;
+    }
+    const port = Number((await this.#run(step, ['wg', 'show', c.name, 'listen-port'])).trim());
+    if (port !== c.listenPort) {
+      await this.#run(step, ['wg-quick', 'down', path], true).catch(() => undefined);
+      await this.#store.remove(c.name);
+      throw new WgQuickError(
+        'BACKEND_PORT_TAKEN',
+        `${c.name} came up on port ${port}, not ${c.listenPort}: removed it`,
+        {
+          hint: `another socket holds UDP port ${c.listenPort}; free it or let the gateway pick another port`,
+        },
+      );
     }
   }
 
@@ -125,7 +138,7 @@ export class WgQuickBackend implements WireGuardBackend {
    * dev IF mtu N`; addresses: `ip addr replace`/`del`; up: `ip link set dev IF
    * up`. Nothing runs when nothing changes.
    */
-  async #update(u: UpdateChange, step: Step): Promise<void> {
+  async #update(u: UpdateChange, step: ChangeStep): Promise<void> {
     const old = await this.#load(u.name);
     step.secrets.push(old.privateKey, ...(u.privateKey ? [u.privateKey] : []));
     const next = configAfterUpdate(old, u);
@@ -149,7 +162,7 @@ export class WgQuickBackend implements WireGuardBackend {
     if (step.operations > 0) await this.#store.write(u.name, renderWgQuickConfig(next));
   }
 
-  async #setAddresses(name: string, want: readonly string[], step: Step): Promise<void> {
+  async #setAddresses(name: string, want: readonly string[], step: ChangeStep): Promise<void> {
     const have = addressesOf(
       parseIpAddrs(await this.#run(step, ['ip', '-j', 'addr', 'show', 'dev', name]))[0],
     );
@@ -159,7 +172,7 @@ export class WgQuickBackend implements WireGuardBackend {
   }
 
   /** `wg-quick down FILE` and remove it; without a file, `ip link del dev IF` if the link is ours. */
-  async #delete(d: DeleteChange, step: Step): Promise<void> {
+  async #delete(d: DeleteChange, step: ChangeStep): Promise<void> {
     const text = await this.#store.read(d.name);
     if (text === null) throw notOurs(this.#store.pathOf(d.name));
     if (text !== undefined) {
@@ -181,7 +194,7 @@ export class WgQuickBackend implements WireGuardBackend {
     await this.#run(step, ['ip', 'link', 'del', 'dev', d.name]);
   }
 
-  async #ownLink(name: string, step: Step): Promise<boolean> {
+  async #ownLink(name: string, step: ChangeStep): Promise<boolean> {
     try {
       const link = parseIpLinks(await this.#run(step, ['ip', '-j', 'link', 'show', 'dev', name]))[0];
       return link !== undefined && isManaged(link.ifname, link.ifalias);
@@ -205,19 +218,25 @@ export class WgQuickBackend implements WireGuardBackend {
   }
 
   /** Equivalent to: `ip -j addr`, `ip -j link`, `ip -j route get ADDR` per address. */
-  async facts(query: FactsQuery): Promise<HostFacts> {
+  protected override async gatherFacts(query: FactsQuery): Promise<HostFacts> {
     try {
       return await gatherFacts(this.#runner, query);
     } catch (e) {
       throw commandError(e, []);
     }
   }
-
-  /** Nothing to release: every command is a child process that has exited. */
-  async close(): Promise<void> {}
 }
 
 const notOurs = (path: string): WgQuickError =>
   new WgQuickError('BACKEND_NOT_OURS', `${path} exists and was not written by wg-gateway: leaving it alone`, {
     hint: 'move that file away, or give the gateway a port range that does not clash with your own interfaces',
   });
+
+/** `wireguard-go` comes from the Debian package of that name; other programs are named as they are. */
+const debianPackageOf = (program: string): string =>
+  program.endsWith('wireguard-go') ? 'wireguard-go' : (program.split('/').pop() ?? program);
+
+/** The factory the runtime registry and the test suites call: `new WgQuickBackend(options)`. */
+export function createWgQuickBackend(options: WgQuickBackendOptions = {}): WgQuickBackend {
+  return new WgQuickBackend(options);
+}

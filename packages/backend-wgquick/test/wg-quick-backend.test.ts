@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CreateChange, NodeKeySource, WgGatewayError } from '@wg-gateway/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { scrub } from '../src/errors.js';
 import {
   CommandFailure,
   type CommandOptions,
   type CommandOutput,
   type CommandRunner,
-  scrub,
   WgQuickBackend,
 } from '../src/index.js';
 
@@ -17,9 +17,13 @@ class FakeCommandRunner implements CommandRunner {
   readonly calls: { argv: string[]; env?: Readonly<Record<string, string>> }[] = [];
   constructor(
     readonly answer: (argv: readonly string[]) => CommandOutput | Error = () => ({ stdout: '', stderr: '' }),
+    /** Answer `wg show wg<port> listen-port` with the port, as after a good `wg-quick up`. */
+    readonly listening = true,
   ) {}
   async run(argv: readonly string[], options: CommandOptions = {}): Promise<CommandOutput> {
     this.calls.push({ argv: [...argv], ...(options.env ? { env: options.env } : {}) });
+    if (this.listening && argv[0] === 'wg' && argv[3] === 'listen-port')
+      return { stdout: `${argv[2]?.slice(2)}\n`, stderr: '' };
     const a = this.answer(argv);
     if (a instanceof Error) throw a;
     return a;
@@ -68,20 +72,35 @@ describe('WgQuickBackend with a fake runner', () => {
     expect(runner.calls).toEqual([]);
   });
 
-  it('creates with one wg-quick up on a 0600 file in a 0700 directory', async () => {
+  it('creates with one wg-quick up on a 0600 file in a 0700 directory, then checks the port', async () => {
     const runner = new FakeCommandRunner();
     const dir = tempDir();
     const b = new WgQuickBackend({ configDir: dir, runner, userspace: 'wireguard-go' });
     const r = await b.apply([createOf(50001)]);
-    expect(r.operations).toBe(1);
+    expect(r.operations).toBe(2);
     expect(runner.calls).toEqual([
       {
         argv: ['wg-quick', 'up', join(dir, 'wg50001.conf')],
         env: { WG_QUICK_USERSPACE_IMPLEMENTATION: 'wireguard-go' },
       },
+      { argv: ['wg', 'show', 'wg50001', 'listen-port'] },
     ]);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, 'wg50001.conf')).mode & 0o777).toBe(0o600);
+  });
+
+  it('takes down a link that came up on another port (wireguard-go, port taken)', async () => {
+    const runner = new FakeCommandRunner(
+      (argv) => (argv[0] === 'wg' ? { stdout: '45090\n', stderr: '' } : { stdout: '', stderr: '' }),
+      false,
+    );
+    const dir = tempDir();
+    const c = createOf(50001);
+    const r = await new WgQuickBackend({ configDir: dir, runner }).apply([c]);
+    expect(r.results[0]).toMatchObject({ ok: false, operations: 3 });
+    expect(r.results[0]?.error?.code).toBe('BACKEND_PORT_TAKEN');
+    expect(runner.calls.at(-1)?.argv).toEqual(['wg-quick', 'down', join(dir, 'wg50001.conf')]);
+    expect(() => statSync(join(dir, 'wg50001.conf'))).toThrow();
   });
 
   it('changes an endpoint with one wg set, and MTU with one ip link set', async () => {
@@ -180,7 +199,8 @@ describe('WgQuickBackend with a fake runner', () => {
     expect(e?.message).toContain('(private key)');
     expect(`${e?.message} ${String((e?.cause as Error | undefined)?.message)}`).not.toContain(bad.privateKey);
     expect(() => statSync(join(dir, 'wg50001.conf'))).toThrow();
-    expect(r.operations).toBe(2);
+    // The failed up, then the good one and its port check.
+    expect(r.operations).toBe(3);
   });
 
   it('never overwrites or deletes a file it did not write', async () => {

@@ -8,16 +8,42 @@ import type { WgGatewayError } from './errors.js';
 import type { HostFacts } from './facts.js';
 import type { ObservedInterface } from './observed.js';
 
-/** What a backend can do, as data. */
+/** A program a backend runs, and the Debian package that installs it. */
+export interface BackendProgram {
+  /** Name looked up on `$PATH` (or an absolute path), e.g. `wg-quick`. */
+  readonly program: string;
+  /** Debian package that installs it, for the "install with" hint. */
+  readonly debianPackage: string;
+  /** Why the backend needs it, for messages. */
+  readonly why: string;
+}
+
+/**
+ * What a backend can do, as data. Callers read these fields, never the
+ * backend's name: a backend with `kernel` or `userspace` drives real
+ * WireGuard and so needs root (preflight checks root and `programs`; one
+ * with neither, like the dry run, needs nothing); {@link BaseBackend} raises
+ * {@link BackendNotSupportedError} from `facts()` when `facts` is false; the
+ * test suites check in-place changes only when `livePeerUpdate` is true.
+ */
 export interface BackendCapabilities {
   /** Drives kernel WireGuard. */
   readonly kernel: boolean;
   /** Drives a userspace implementation (wireguard-go, boringtun). */
   readonly userspace: boolean;
-  /** Changes a peer without touching the interface's socket. */
+  /**
+   * Changes a peer, MTU or address in place: the link keeps its index and
+   * stays up (the system suite checks this when true).
+   */
   readonly livePeerUpdate: boolean;
-  /** Answers path-MTU and router-id queries. */
+  /**
+   * Answers `facts()` (path MTU, router id, interface of an address). When
+   * false, `facts()` raises {@link BackendNotSupportedError} and callers use
+   * `NO_FACTS`.
+   */
   readonly facts: boolean;
+  /** Programs the backend runs, checked on `$PATH` before it is used; empty for none. */
+  readonly programs: readonly BackendProgram[];
 }
 
 /** The outcome of one change. */
@@ -63,8 +89,14 @@ export interface WireGuardBackend {
    * independent ones; nothing fails silently.
    */
   apply(changes: readonly InterfaceChange[]): Promise<ApplyReport>;
-  /** Host facts for reconcile. */
+  /**
+   * Host facts for reconcile. Raises {@link BackendNotSupportedError} when
+   * `capabilities.facts` is false.
+   */
   facts(query: FactsQuery): Promise<HostFacts>;
-  /** Release sockets and child processes. Safe to call twice. */
+  /**
+   * Release sockets and child processes. Safe to call twice; any other call
+   * after it raises {@link BackendClosedError}.
+   */
   close(): Promise<void>;
 }

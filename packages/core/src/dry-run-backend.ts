@@ -4,20 +4,23 @@
  * without root.
  * @module
  */
-import type { ApplyReport, BackendCapabilities, FactsQuery, WireGuardBackend } from './backend.js';
+import type { BackendCapabilities, FactsQuery } from './backend.js';
+import { BackendError, BaseBackend } from './base-backend.js';
 import type { InterfaceChange } from './changes.js';
 import { type HostFacts, NO_FACTS } from './facts.js';
 import type { ObservedInterface, ObservedPeer } from './observed.js';
 import { canonicalCidr } from './prefix.js';
 
 /** Records changes; `observe()` returns the result of applying them in memory. */
-export class DryRunBackend implements WireGuardBackend {
+export class DryRunBackend extends BaseBackend {
   readonly name = 'dry-run';
+  /** Answers `facts()` with the facts it was given; touches nothing. */
   readonly capabilities: BackendCapabilities = {
     kernel: false,
     userspace: false,
     livePeerUpdate: true,
-    facts: false,
+    facts: true,
+    programs: [],
   };
   /** Every change given to `apply()`, in order. */
   readonly recorded: InterfaceChange[] = [];
@@ -26,31 +29,28 @@ export class DryRunBackend implements WireGuardBackend {
 
   /** @param initial interfaces to pretend exist; @param facts what `facts()` answers. */
   constructor(initial: readonly ObservedInterface[] = [], facts: HostFacts = NO_FACTS) {
+    super();
     for (const i of initial) this.#interfaces.set(i.name, i);
     this.#facts = facts;
   }
 
-  async observe(): Promise<readonly ObservedInterface[]> {
+  protected async observeInterfaces(): Promise<readonly ObservedInterface[]> {
     return [...this.#interfaces.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async apply(changes: readonly InterfaceChange[]): Promise<ApplyReport> {
-    for (const c of changes) {
-      this.recorded.push(c);
-      this.#applyOne(c);
-    }
-    return {
-      results: changes.map((c) => ({ name: c.name, action: c.action, ok: true, operations: 0 })),
-      operations: 0,
-    };
-  }
-
-  #applyOne(c: InterfaceChange): void {
+  /** Records the change, then applies it in memory; counts no operations (nothing runs). */
+  protected async applyChange(c: InterfaceChange): Promise<void> {
+    this.recorded.push(c);
     if (c.action === 'delete') {
       this.#interfaces.delete(c.name);
       return;
     }
-    const old: ObservedInterface = this.#interfaces.get(c.name) ?? {
+    const existing = this.#interfaces.get(c.name);
+    if (c.action === 'update' && existing === undefined)
+      throw new BackendError(this.name, `update ${c.name}: no such interface`, {
+        hint: 'plan against what observe() returns',
+      });
+    const old: ObservedInterface = existing ?? {
       name: c.name,
       listenPort: 0,
       mtu: 1420,
@@ -88,9 +88,7 @@ export class DryRunBackend implements WireGuardBackend {
     });
   }
 
-  async facts(_query: FactsQuery): Promise<HostFacts> {
+  protected override async gatherFacts(_query: FactsQuery): Promise<HostFacts> {
     return this.#facts;
   }
-
-  async close(): Promise<void> {}
 }

@@ -12,7 +12,7 @@ import type { GroupConfig } from './config.js';
 import { checkDaemonList, type DaemonOrder, type DaemonSpec } from './daemon-spec.js';
 import type { DesiredSystem } from './desired.js';
 import { WgGatewayError } from './errors.js';
-import type { HostFacts } from './facts.js';
+import { type HostFacts, NO_FACTS } from './facts.js';
 import type { Exchange, HostSystem, StateStore, UnitAddress } from './gateway-ports.js';
 import type { DaemonOutcome, GatewayReport, GatewayStage, StageTiming } from './gateway-report.js';
 import type { KeySource } from './keys.js';
@@ -135,7 +135,7 @@ export class Gateway {
     });
     const observed = await time('observe', () => backend.observe());
     const facts: HostFacts = await time('facts', async () => ({
-      ...(await backend.facts(factsQuery(config, remote.remote))),
+      ...(backend.capabilities.facts ? await backend.facts(factsQuery(config, remote.remote)) : NO_FACTS),
       existingInterfaces: observed.map((o) => o.name),
     }));
     const result = await time('reconcile', async () =>

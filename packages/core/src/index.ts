@@ -1,33 +1,157 @@
 /**
  * `@wg-gateway/core`: the pure engine of wg-gateway.
+ *
+ * The public API only: wire codecs, their constants and the helpers behind
+ * reconcile stay internal (import them by relative path in this package's
+ * tests).
  * @packageDocumentation
  */
-export * from './backend.js';
-export * from './bird-fragment.js';
-export * from './changes.js';
-export * from './clock.js';
-export * from './config.js';
-export * from './daemon-list-error.js';
-export * from './daemon-spec.js';
-export * from './derive-desired.js';
-export * from './desired.js';
-export * from './dry-run-backend.js';
-export * from './endpoint.js';
-export * from './errors.js';
-export * from './facts.js';
-export * from './gateway.js';
-export * from './gateway-ports.js';
-export * from './gateway-report.js';
-export * from './keys.js';
-export * from './mtu.js';
-export * from './observed.js';
-export * from './ownership.js';
-export * from './peer-data.js';
-export * from './plan.js';
-export * from './ports.js';
-export * from './prefix.js';
-export * from './problems.js';
-export * from './reconcile.js';
-export * from './remote-cache.js';
-export * from './render/index.js';
-export * from './state.js';
+export type {
+  ApplyReport,
+  BackendCapabilities,
+  BackendProgram,
+  ChangeResult,
+  FactsQuery,
+  WireGuardBackend,
+} from './backend.js';
+export {
+  BackendClosedError,
+  BackendError,
+  type BackendMethod,
+  BackendNotSupportedError,
+  BaseBackend,
+  type ChangeStep,
+} from './base-backend.js';
+export { birdIncludeFragment } from './bird-fragment.js';
+export {
+  type CreateChange,
+  changedFields,
+  type DeleteChange,
+  type InterfaceChange,
+  isPeerOnly,
+  type PeerChange,
+  type UpdateChange,
+} from './changes.js';
+export { type Clock, ManualClock } from './clock.js';
+export {
+  DEFAULTS,
+  type GroupConfig,
+  type GroupConfigInput,
+  groupConfigSchema,
+  type ImportAllow,
+  type ImportPolicyConfig,
+  type PathsConfig,
+  type PeeringConfig,
+  type PeeringRole,
+  parseGroupConfig,
+  type RoutingConfig,
+  type VipConfig,
+} from './config.js';
+export { InvalidDaemonListError } from './daemon-list-error.js';
+export {
+  type BirdDaemonOptions,
+  birdDaemon,
+  checkDaemonList,
+  type DaemonOrder,
+  type DaemonSpec,
+  keepalivedDaemon,
+} from './daemon-spec.js';
+export { interfaceName, LINK_ALLOWED_IPS, linkAddresses, PERSISTENT_KEEPALIVE } from './derive-desired.js';
+export type {
+  BirdModel,
+  DesiredInterface,
+  DesiredPeer,
+  DesiredSystem,
+  KeepalivedModel,
+  LinkImport,
+  TrackScript,
+  VrrpInstance,
+} from './desired.js';
+export { DryRunBackend } from './dry-run-backend.js';
+export { formatEndpoint, parseEndpoint } from './endpoint.js';
+export {
+  ConfigError,
+  ExchangeUnreachableError,
+  formatIssues,
+  PeerDataError,
+  PortExhaustedError,
+  StateError,
+  shorten,
+  type ValidationIssue,
+  WgGatewayError,
+} from './errors.js';
+export { type HostFacts, NO_FACTS } from './facts.js';
+export { type DaemonPlan, Gateway, type GatewayPlan, type GatewayPorts } from './gateway.js';
+export type {
+  DaemonApplyResult,
+  DaemonConfigurator,
+  Exchange,
+  ExchangeSnapshot,
+  HostSystem,
+  StateStore,
+  UnitAddress,
+  Withdrawal,
+} from './gateway-ports.js';
+export {
+  type CoreStage,
+  type DaemonOutcome,
+  GATEWAY_STAGES,
+  type GatewayReport,
+  type GatewayStage,
+  type StageTiming,
+} from './gateway-report.js';
+export { type KeyPair, type KeySource, NodeKeySource, seededKeySource } from './keys.js';
+export type { ObservedInterface, ObservedPeer } from './observed.js';
+export { isManaged, MANAGED_ALIAS } from './ownership.js';
+export type { GroupPeerData, ListenPort, PeerData, PeerDataResult, PeerDataWire } from './peer-data.js';
+export { splitList } from './peer-data.js';
+export { plan } from './plan.js';
+export {
+  canonicalCidr,
+  comparePrefixes,
+  type IpAddress,
+  type Parsed,
+  type Prefix,
+  parseAddress,
+  parsePrefix,
+} from './prefix.js';
+export type { Problem } from './problems.js';
+export {
+  type Publication,
+  type ReconcileInput,
+  type ReconcileResult,
+  reconcile,
+  type UnitDataMap,
+} from './reconcile.js';
+export {
+  type ExchangeHealth,
+  type ExchangeRead,
+  type HeldReason,
+  type RemoteUnitHealth,
+  type ResolvedRemote,
+  type ResolveRemoteInput,
+  readExchange,
+  resolveRemote,
+  withRemoteCache,
+} from './remote-cache.js';
+export {
+  GENERATED_HEADER,
+  RenderError,
+  renderBirdConfig,
+  renderKeepalivedConfig,
+  renderWgConfig,
+  renderWgQuickConfig,
+  type WireGuardFileModel,
+} from './render/index.js';
+export {
+  decodeState,
+  emptyState,
+  encodeState,
+  type HeldUnitData,
+  type KeyRecord,
+  type LinkRecord,
+  type LinkStatus,
+  type QuarantinedPort,
+  type RemoteCache,
+  type UnitState,
+} from './state.js';

@@ -49,7 +49,7 @@ function document(dir: string, runtime: Record<string, unknown> = {}): Record<st
 /** A fake third-party backend: core's dry run under another name. */
 const fakeEntry: BackendEntry = {
   name: 'fake-memory',
-  capabilities: () => ({ kernel: false, userspace: false, livePeerUpdate: true, facts: false }),
+  capabilities: () => ({ kernel: false, userspace: false, livePeerUpdate: true, facts: false, programs: [] }),
   create: async () => new DryRunBackend(),
 };
 

@@ -1,6 +1,6 @@
 /**
  * The backend host: a child process (started inside a namespace) that builds
- * one backend from a {@link BackendSpec} in `process.argv[2]` and serves its
+ * one backend from a {@link BackendSpec} (a factory's module and export) in `process.argv[2]` and serves its
  * methods over the Node IPC channel. Exits when the parent goes away.
  * @module
  */
@@ -8,6 +8,7 @@ import type { FactsQuery, InterfaceChange, WireGuardBackend } from '@wg-gateway/
 import {
   type BackendSpec,
   type CallMessage,
+  loadBackend,
   type ReplyMessage,
   reportToWire,
   toWire,
@@ -21,11 +22,7 @@ async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as BackendSpec;
   let backend: WireGuardBackend;
   try {
-    const mod = (await import(spec.module)) as Record<string, new (o?: unknown) => WireGuardBackend>;
-    const Ctor = mod[spec.export];
-    if (typeof Ctor !== 'function') throw new Error(`${spec.module} has no export ${spec.export}`);
-    // No options: the constructor's own defaults.
-    backend = spec.options === undefined ? new Ctor() : new Ctor(spec.options);
+    backend = await loadBackend(spec);
   } catch (e) {
     send({ id: 0, ok: false, error: toWire(e) });
     process.disconnect?.();

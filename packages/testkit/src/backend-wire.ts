@@ -3,16 +3,43 @@
  * how errors cross the process boundary (code, message, hint kept).
  * @module
  */
-import { type ApplyReport, WgGatewayError } from '@wg-gateway/core';
+import { type ApplyReport, WgGatewayError, type WireGuardBackend } from '@wg-gateway/core';
 
-/** Which backend the host builds: `new (await import(module))[export](options)`. */
+/**
+ * Where a child process finds a backend's factory: it calls
+ * `(await import(module))[export](options)`. The factory may return a
+ * promise; an exported class is also accepted (`new Class(options)`).
+ */
 export interface BackendSpec {
-  /** Package name (`@wg-gateway/backend-wgquick`) or an absolute file URL. */
+  /** A specifier the child can import: a package name (`@wg-gateway/backend-wgquick`) or a file URL. */
   readonly module: string;
-  /** Export name of the class (`WgQuickBackend`). */
+  /** Name of the exported factory (`createWgQuickBackend`). */
   readonly export: string;
-  /** JSON options given to the constructor. */
+  /** JSON options given to the factory; absent = its defaults. */
   readonly options?: Readonly<Record<string, unknown>>;
+}
+
+/** A function that makes a backend from JSON options. */
+export type BackendFactory = (options?: unknown) => WireGuardBackend | Promise<WireGuardBackend>;
+
+/** Build the backend a {@link BackendSpec} names, in this process. */
+export async function loadBackend(spec: BackendSpec): Promise<WireGuardBackend> {
+  const mod = (await import(spec.module)) as Record<string, unknown>;
+  const made = mod[spec.export];
+  if (typeof made !== 'function')
+    throw new WgGatewayError(
+      'BACKEND_FACTORY_MISSING',
+      `[testkit] ${spec.module} has no function export ${spec.export}`,
+      {
+        hint: 'export a factory (options) => WireGuardBackend and name it in the spec',
+      },
+    );
+  // A class cannot be called: construct it.
+  const isClass = /^class\b/.test(Function.prototype.toString.call(made));
+  const args = spec.options === undefined ? [] : [spec.options];
+  return isClass
+    ? new (made as new (...a: unknown[]) => WireGuardBackend)(...args)
+    : await (made as (...a: unknown[]) => WireGuardBackend | Promise<WireGuardBackend>)(...args);
 }
 
 /** A method call. */

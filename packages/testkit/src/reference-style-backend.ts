@@ -7,17 +7,13 @@
  */
 import { execFile } from 'node:child_process';
 import {
-  type ApplyReport,
   type BackendCapabilities,
+  BaseBackend,
   canonicalCidr,
-  type FactsQuery,
-  type HostFacts,
   type InterfaceChange,
   isManaged,
-  NO_FACTS,
   type ObservedInterface,
   WgGatewayError,
-  type WireGuardBackend,
 } from '@wg-gateway/core';
 
 const run = (argv: readonly string[], input?: string): Promise<string> =>
@@ -40,16 +36,20 @@ const field = (text: string, key: string): string | undefined =>
  * interface, one after the other, `wg showconf`, `wg pubkey`, `ip -j link show`.
  * Addresses are not read back (the reference does not); they are reported empty.
  */
-export class ReferenceStyleBackend implements WireGuardBackend {
+export class ReferenceStyleBackend extends BaseBackend {
   readonly name = 'reference-style';
   readonly capabilities: BackendCapabilities = {
     kernel: true,
     userspace: true,
     livePeerUpdate: false,
     facts: false,
+    programs: [
+      { program: 'wg', debianPackage: 'wireguard-tools', why: 'wg showconf' },
+      { program: 'ip', debianPackage: 'iproute2', why: 'ip link show' },
+    ],
   };
 
-  async observe(): Promise<readonly ObservedInterface[]> {
+  protected async observeInterfaces(): Promise<readonly ObservedInterface[]> {
     const names = (await run(['wg', 'show', 'interfaces'])).split(/\s+/).filter(Boolean);
     const out: ObservedInterface[] = [];
     for (const name of names) {
@@ -95,21 +95,14 @@ export class ReferenceStyleBackend implements WireGuardBackend {
     return out;
   }
 
-  /** Not supported: this class only measures the reference's observe. */
-  async apply(changes: readonly InterfaceChange[]): Promise<ApplyReport> {
-    if (changes.length === 0) return { results: [], operations: 0 };
+  /** Every change fails: this class only measures the reference's observe. */
+  protected async applyChange(change: InterfaceChange): Promise<void> {
     throw new WgGatewayError(
       'NOT_SUPPORTED',
-      '[testkit] [reference-style] The `apply` method is not supported',
+      `[testkit] [reference-style] cannot ${change.action} ${change.name}`,
       {
         hint: 'use it to benchmark observe only',
       },
     );
   }
-
-  async facts(_q: FactsQuery): Promise<HostFacts> {
-    return NO_FACTS;
-  }
-
-  async close(): Promise<void> {}
 }

@@ -7,14 +7,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type {
-  ApplyReport,
-  BackendCapabilities,
-  FactsQuery,
-  HostFacts,
-  InterfaceChange,
-  ObservedInterface,
-  WireGuardBackend,
+import {
+  type ApplyReport,
+  type BackendCapabilities,
+  BackendClosedError,
+  type FactsQuery,
+  type HostFacts,
+  type InterfaceChange,
+  type ObservedInterface,
+  type WireGuardBackend,
 } from '@wg-gateway/core';
 import {
   type BackendSpec,
@@ -42,6 +43,7 @@ export class RemoteBackend implements WireGuardBackend {
   readonly #timeoutMs: number;
   #next = 1;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   private constructor(
     child: ChildProcess,
@@ -102,7 +104,7 @@ export class RemoteBackend implements WireGuardBackend {
   }
 
   #call(method: CallMessage['method'], arg?: unknown): Promise<unknown> {
-    if (this.#closed) return Promise.reject(new Error(`backend ${this.name} is closed`));
+    if (this.#closed && method !== 'close') return Promise.reject(new BackendClosedError(this.name, method));
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -136,27 +138,31 @@ export class RemoteBackend implements WireGuardBackend {
   }
 
   /** Close the backend, then let the host exit (killed if it lingers). Safe twice. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    try {
-      await this.#call('close');
-    } catch {
-      // the host is gone already
-    } finally {
-      this.#closed = true;
-      if (this.#child.exitCode === null) {
-        const exited = new Promise((r) => this.#child.once('exit', r));
-        const timer = setTimeout(() => this.#child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      try {
+        const reply = this.#call('close');
+        this.#closed = true;
+        await reply;
+      } catch {
+        // the host is gone already
+      } finally {
+        this.#closed = true;
+        if (this.#child.exitCode === null) {
+          const exited = new Promise((r) => this.#child.once('exit', r));
+          const timer = setTimeout(() => this.#child.kill('SIGKILL'), 5_000);
+          await exited;
+          clearTimeout(timer);
+        }
       }
-    }
+    })();
+    return this.#closing;
   }
 }
 
 /**
  * Run a backend inside `ns`: `startBackendIn(ns, { module:
- * '@wg-gateway/backend-wgquick', export: 'WgQuickBackend', options: {...} })`.
+ * '@wg-gateway/backend-wgquick', export: 'createWgQuickBackend', options: {...} })`.
  * Equivalent to: `nsenter -t HOLDER -n -m -- node backend-host.js SPEC`.
  */
 export function startBackendIn(ns: Netns, spec: BackendSpec): Promise<RemoteBackend> {

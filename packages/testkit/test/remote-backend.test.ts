@@ -1,6 +1,6 @@
 import { WgGatewayError } from '@wg-gateway/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fromWire, reportFromWire, reportToWire, toWire } from '../src/backend-wire.js';
+import { fromWire, loadBackend, reportFromWire, reportToWire, toWire } from '../src/backend-wire.js';
 import { cleanupNamespaces, createNetns, mustRunPrivileged, uniquePrefix } from '../src/netns.js';
 import { startBackendIn } from '../src/remote-backend.js';
 
@@ -39,6 +39,23 @@ describe('backend wire format', () => {
   });
 });
 
+describe('loadBackend', () => {
+  const module = new URL('./fixtures/backend-factory.ts', import.meta.url).href;
+
+  it('calls an exported factory with the options, or constructs an exported class', async () => {
+    const made = await loadBackend({ module, export: 'createDryRun', options: { names: ['wg50001'] } });
+    expect((await made.observe()).map((i) => i.name)).toEqual(['wg50001']);
+    const built = await loadBackend({ module: '@wg-gateway/core', export: 'DryRunBackend' });
+    expect(built.name).toBe('dry-run');
+  });
+
+  it('names a missing or non-function export', async () => {
+    await expect(loadBackend({ module, export: 'notAFactory' })).rejects.toThrow(
+      /has no function export notAFactory/,
+    );
+  });
+});
+
 describe.runIf(mustRunPrivileged())('startBackendIn', () => {
   const prefix = uniquePrefix('rb');
   afterAll(async () => {
@@ -71,13 +88,13 @@ describe.runIf(mustRunPrivileged())('startBackendIn', () => {
     // The host runs in the namespace: its network is the namespace's.
     await b.close();
     await b.close();
-    await expect(b.observe()).rejects.toThrow(/closed/);
+    await expect(b.observe()).rejects.toThrow(/called after close/);
   });
 
   it('reports a backend that cannot be built', async () => {
     const ns = await createNetns(`${prefix}b`);
     await expect(startBackendIn(ns, { module: '@wg-gateway/core', export: 'NoSuchBackend' })).rejects.toThrow(
-      /has no export NoSuchBackend/,
+      /has no function export NoSuchBackend/,
     );
   });
 });

@@ -12,6 +12,7 @@
  */
 import {
   type BackendCapabilities,
+  type BackendProgram,
   DryRunBackend,
   type GroupConfig,
   WgGatewayError,
@@ -19,13 +20,8 @@ import {
 } from '@wg-gateway/core';
 import type { RuntimeSettings } from './runtime-section.js';
 
-/** A program a backend (or the gateway) runs, and the Debian package that installs it. */
-export interface RequiredProgram {
-  readonly program: string;
-  readonly debianPackage: string;
-  /** Why it is needed, for the message. */
-  readonly why: string;
-}
+/** A program a backend (or the gateway) runs, and the Debian package that installs it (core's `BackendProgram`). */
+export type RequiredProgram = BackendProgram;
 
 /** What a backend factory is given. */
 export interface BackendContext {
@@ -37,12 +33,12 @@ export interface BackendContext {
 export interface BackendEntry {
   readonly name: string;
   /**
-   * What it can do, as data. A backend with neither `kernel` nor `userspace`
-   * touches no host (the dry run): preflight then asks for no root or programs.
+   * What it can do under `runtime`, as data, known before a backend is built
+   * (preflight reads it). A backend with neither `kernel` nor `userspace`
+   * touches no host (the dry run): preflight then asks for no root; it checks
+   * `programs`.
    */
   readonly capabilities: (runtime: RuntimeSettings) => BackendCapabilities;
-  /** Programs it runs under `runtime` (checked by preflight). Default none. */
-  readonly programs?: (runtime: RuntimeSettings) => readonly RequiredProgram[];
   /** Build a backend. */
   readonly create: (context: BackendContext) => Promise<WireGuardBackend>;
 }
@@ -123,11 +119,15 @@ function userspaceProgram(rt: RuntimeSettings): RequiredProgram[] {
   return [{ program: rt.userspace, debianPackage: pkg, why: 'runtime.userspace' }];
 }
 
-const realCapabilities = (rt: RuntimeSettings): BackendCapabilities => ({
+const realCapabilities = (
+  rt: RuntimeSettings,
+  programs: readonly RequiredProgram[],
+): BackendCapabilities => ({
   kernel: rt.userspace === undefined,
   userspace: rt.userspace !== undefined,
   livePeerUpdate: true,
   facts: true,
+  programs,
 });
 
 const IP_AND_WG: readonly RequiredProgram[] = [
@@ -138,12 +138,12 @@ const IP_AND_WG: readonly RequiredProgram[] = [
 /** `wgquick`: wg-quick files, `wg syncconf`, `ip -j` (package `@wg-gateway/backend-wgquick`). */
 export const wgQuickBackendEntry: BackendEntry = {
   name: 'wgquick',
-  capabilities: realCapabilities,
-  programs: (rt) => [
-    ...IP_AND_WG,
-    { program: 'wg-quick', debianPackage: 'wireguard-tools', why: 'the wgquick backend' },
-    ...userspaceProgram(rt),
-  ],
+  capabilities: (rt) =>
+    realCapabilities(rt, [
+      ...IP_AND_WG,
+      { program: 'wg-quick', debianPackage: 'wireguard-tools', why: 'the wgquick backend' },
+      ...userspaceProgram(rt),
+    ]),
   create: async ({ group, runtime: rt }) => {
     type Ctor = new (o: { configDir?: string; userspace?: string }) => WireGuardBackend;
     const { WgQuickBackend } = await load<{ WgQuickBackend: Ctor }>('@wg-gateway/backend-wgquick', 'wgquick');
@@ -157,8 +157,7 @@ export const wgQuickBackendEntry: BackendEntry = {
 /** `netlink`: rtnetlink + WireGuard genl/UAPI (package `@wg-gateway/backend-netlink`). */
 export const netlinkBackendEntry: BackendEntry = {
   name: 'netlink',
-  capabilities: realCapabilities,
-  programs: (rt) => [...IP_AND_WG, ...userspaceProgram(rt)],
+  capabilities: (rt) => realCapabilities(rt, [...IP_AND_WG, ...userspaceProgram(rt)]),
   create: async ({ runtime: rt }) => {
     type Ctor = new (o: {
       mode?: 'kernel' | 'userspace';

@@ -56,7 +56,7 @@ export function requiredPrograms(
   registry: BackendRegistry = defaultBackendRegistry,
 ): RequiredProgram[] {
   const { runtime: rt, group } = config;
-  const programs: RequiredProgram[] = [...(registry.get(rt.backend).programs?.(rt) ?? [])];
+  const programs: RequiredProgram[] = [...registry.get(rt.backend).capabilities(rt).programs];
   if (scope === 'apply') {
     programs.push({ program: 'sysctl', debianPackage: 'procps', why: 'IP forwarding' });
     if (rt.bird.mode === 'process') {
