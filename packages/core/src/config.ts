@@ -34,6 +34,21 @@ export interface RoutingConfig {
   readonly bfd?: { readonly intervalMs: number; readonly multiplier: number };
 }
 
+/**
+ * VRRP timers. A fractional advert interval needs VRRPv3 (centiseconds), so
+ * the renderer then writes `version 3` on every instance.
+ */
+export interface VrrpConfig {
+  /** Seconds between VRRP adverts, 0.01–40.95 in steps of 0.01. */
+  readonly advertIntervalSeconds: number;
+  /** Seconds between two runs of a route-check track script. */
+  readonly trackIntervalSeconds: number;
+  /** Failed runs before a route counts as missing. */
+  readonly trackFall: number;
+  /** Successful runs before a missing route counts as back. */
+  readonly trackRise: number;
+}
+
 /** Where files live on the unit. */
 export interface PathsConfig {
   readonly state: string;
@@ -60,6 +75,7 @@ export interface GroupConfig {
   readonly routing: RoutingConfig;
   /** How long a closed link's port stays unused, in seconds. */
   readonly portQuarantineSeconds: number;
+  readonly vrrp: VrrpConfig;
   readonly paths: PathsConfig;
 }
 
@@ -71,6 +87,7 @@ export const DEFAULTS = {
   deadSeconds: 30,
   vrrpRouterIdBase: 51,
   portQuarantineSeconds: 300,
+  vrrp: { advertIntervalSeconds: 1, trackIntervalSeconds: 2, trackFall: 2, trackRise: 2 },
   paths: {
     state: '/var/lib/wg-gateway/state.json',
     wireguardDir: '/etc/wireguard',
@@ -97,6 +114,28 @@ const portRange = z.union([
   }),
   z.object({ min: z.number().int(), max: z.number().int() }).strict(),
 ]);
+
+// VRRP timers (the `vrrp:` section). Defaults suit internet paths: a lost
+// advert or two must not move the VIPs.
+const vrrpSection = z
+  .object({
+    'advert-interval': z
+      .number()
+      .min(0.01)
+      .max(40.95)
+      .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, 'must be a multiple of 0.01 s')
+      .default(DEFAULTS.vrrp.advertIntervalSeconds),
+    'track-interval': z.number().int().min(1).max(3600).default(DEFAULTS.vrrp.trackIntervalSeconds),
+    'track-fall': z.number().int().min(1).max(255).default(DEFAULTS.vrrp.trackFall),
+    'track-rise': z.number().int().min(1).max(255).default(DEFAULTS.vrrp.trackRise),
+  })
+  .strict()
+  .default({
+    'advert-interval': DEFAULTS.vrrp.advertIntervalSeconds,
+    'track-interval': DEFAULTS.vrrp.trackIntervalSeconds,
+    'track-fall': DEFAULTS.vrrp.trackFall,
+    'track-rise': DEFAULTS.vrrp.trackRise,
+  });
 
 /** The config file schema (what an operator writes). */
 export const groupConfigSchema = z
@@ -126,6 +165,7 @@ export const groupConfigSchema = z
       .strict()
       .default({ hello: DEFAULTS.helloSeconds, dead: DEFAULTS.deadSeconds }),
     'port-quarantine-seconds': z.number().int().min(0).default(DEFAULTS.portQuarantineSeconds),
+    vrrp: vrrpSection,
     paths: z
       .object({
         state: z.string().default(DEFAULTS.paths.state),
@@ -258,6 +298,12 @@ export function parseGroupConfig(raw: unknown, source = 'config'): GroupConfig {
       ...(bfd ? { bfd: { intervalMs: bfd['interval-ms'], multiplier: bfd.multiplier } } : {}),
     },
     portQuarantineSeconds: c['port-quarantine-seconds'],
+    vrrp: {
+      advertIntervalSeconds: Math.round(c.vrrp['advert-interval'] * 100) / 100,
+      trackIntervalSeconds: c.vrrp['track-interval'],
+      trackFall: c.vrrp['track-fall'],
+      trackRise: c.vrrp['track-rise'],
+    },
     paths: {
       state: c.paths.state,
       wireguardDir: c.paths['wireguard-dir'],

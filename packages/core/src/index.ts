@@ -30,3 +30,4 @@ export * from './problems.js';
 export * from './reconcile.js';
 export * from './render/index.js';
 export * from './state.js';
+export * from './vrrp-priority.js';
