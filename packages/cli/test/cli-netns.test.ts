@@ -187,7 +187,7 @@ for (const backend of BACKENDS)
         (s.ospf.neighbors ?? []).filter((n) => n.state.toLowerCase() === 'full').length,
         JSON.stringify(s.ospf),
       ).toBeGreaterThanOrEqual(4);
-      // The VIP's VRRP instance becomes MASTER once BIRD's routes make its track scripts succeed.
+      // The VIP's VRRP instance becomes MASTER (a missing route only lowers its priority).
       const master = (x: StatusJson) =>
         (x.vrrp?.states ?? []).some((v) => v.kind === 'INSTANCE' && v.state === 'MASTER');
       for (let i = 0; i < 40 && !master(s); i++) {

@@ -49,6 +49,21 @@ export interface ImportPolicyConfig {
   readonly allow: readonly ImportAllow[];
 }
 
+/**
+ * VRRP timers. A fractional advert interval needs VRRPv3 (centiseconds), so
+ * the renderer then writes `version 3` on every instance.
+ */
+export interface VrrpConfig {
+  /** Seconds between VRRP adverts, 0.01–40.95 in steps of 0.01. */
+  readonly advertIntervalSeconds: number;
+  /** Seconds between two runs of a route-check track script. */
+  readonly trackIntervalSeconds: number;
+  /** Failed runs before a route counts as missing. */
+  readonly trackFall: number;
+  /** Successful runs before a missing route counts as back. */
+  readonly trackRise: number;
+}
+
 /** Where files live on the unit. */
 export interface PathsConfig {
   readonly state: string;
@@ -82,6 +97,7 @@ export interface GroupConfig {
    * before it counts as departed, in seconds (its last good data is held meanwhile).
    */
   readonly remoteGraceSeconds: number;
+  readonly vrrp: VrrpConfig;
   readonly paths: PathsConfig;
 }
 
@@ -94,6 +110,7 @@ export const DEFAULTS = {
   vrrpRouterIdBase: 51,
   portQuarantineSeconds: 300,
   remoteGraceSeconds: 86_400,
+  vrrp: { advertIntervalSeconds: 1, trackIntervalSeconds: 2, trackFall: 2, trackRise: 2 },
   paths: {
     state: '/var/lib/wg-gateway/state.json',
     wireguardDir: '/etc/wireguard',
@@ -120,6 +137,28 @@ const portRange = z.union([
   }),
   z.object({ min: z.number().int(), max: z.number().int() }).strict(),
 ]);
+
+// VRRP timers (the `vrrp:` section). Defaults suit internet paths: a lost
+// advert or two must not move the VIPs.
+const vrrpSection = z
+  .object({
+    'advert-interval': z
+      .number()
+      .min(0.01)
+      .max(40.95)
+      .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, 'must be a multiple of 0.01 s')
+      .default(DEFAULTS.vrrp.advertIntervalSeconds),
+    'track-interval': z.number().int().min(1).max(3600).default(DEFAULTS.vrrp.trackIntervalSeconds),
+    'track-fall': z.number().int().min(1).max(255).default(DEFAULTS.vrrp.trackFall),
+    'track-rise': z.number().int().min(1).max(255).default(DEFAULTS.vrrp.trackRise),
+  })
+  .strict()
+  .default({
+    'advert-interval': DEFAULTS.vrrp.advertIntervalSeconds,
+    'track-interval': DEFAULTS.vrrp.trackIntervalSeconds,
+    'track-fall': DEFAULTS.vrrp.trackFall,
+    'track-rise': DEFAULTS.vrrp.trackRise,
+  });
 
 /** The config file schema (what an operator writes). */
 export const groupConfigSchema = z
@@ -159,6 +198,7 @@ export const groupConfigSchema = z
       .default({ allow: [] }),
     'port-quarantine-seconds': z.number().int().min(0).default(DEFAULTS.portQuarantineSeconds),
     'remote-grace-seconds': z.number().int().min(0).default(DEFAULTS.remoteGraceSeconds),
+    vrrp: vrrpSection,
     paths: z
       .object({
         state: z.string().default(DEFAULTS.paths.state),
@@ -303,6 +343,12 @@ export function parseGroupConfig(raw: unknown, source = 'config'): GroupConfig {
     import: { allow },
     portQuarantineSeconds: c['port-quarantine-seconds'],
     remoteGraceSeconds: c['remote-grace-seconds'],
+    vrrp: {
+      advertIntervalSeconds: Math.round(c.vrrp['advert-interval'] * 100) / 100,
+      trackIntervalSeconds: c.vrrp['track-interval'],
+      trackFall: c.vrrp['track-fall'],
+      trackRise: c.vrrp['track-rise'],
+    },
     paths: {
       state: c.paths.state,
       wireguardDir: c.paths['wireguard-dir'],

@@ -20,6 +20,7 @@ import { PEER_DATA_KEYS } from './peer-data.js';
 import { comparePrefixes, contains, overlaps, type Prefix, parsePrefix } from './prefix.js';
 import type { Problem } from './problems.js';
 import type { LinkRecord } from './state.js';
+import { trackScriptGroups, VRRP_BASE_PRIORITY, VRRP_TRACK_WEIGHT } from './vrrp-priority.js';
 
 /** Allowed IPs every link carries besides the peer's prefixes: OSPF multicast and link addresses. */
 export const LINK_ALLOWED_IPS = ['224.0.0.0/24', 'ff02::/16', '169.254.0.0/24', 'fe80::/64'] as const;
@@ -148,17 +149,24 @@ function keepalivedModel(
     name: `wg_gateway_vip_${i}`,
     interface: best[0],
     virtualRouterId: config.vrrpRouterIdBase + i,
-    priority: 100,
+    priority: VRRP_BASE_PRIORITY,
     vip: v.cidr,
     family: v.prefix.family,
   }));
-  const scripts: TrackScript[] = imported.map((p, i) => ({ name: `wg_gateway_route_${i}`, prefix: p.text }));
+  const scripts: TrackScript[] = trackScriptGroups(imported.map((p) => p.text)).map((prefixes, i) => ({
+    name: `wg_gateway_route_${i}`,
+    prefixes,
+    weight: VRRP_TRACK_WEIGHT,
+  }));
   return {
     syncGroup: 'wg_gateway',
     instances,
     scripts,
     checkScript: config.paths.routeCheckScript,
-    intervalSeconds: 2,
+    intervalSeconds: config.vrrp.trackIntervalSeconds,
+    fall: config.vrrp.trackFall,
+    rise: config.vrrp.trackRise,
+    advertIntervalSeconds: config.vrrp.advertIntervalSeconds,
   };
 }
 

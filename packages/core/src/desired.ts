@@ -78,10 +78,16 @@ export interface VrrpInstance {
   readonly family: 4 | 6;
 }
 
-/** A track script: succeeds while the kernel has a BIRD route covering `prefix`. */
+/**
+ * A track script: succeeds while the kernel has a BIRD route covering each of
+ * `prefixes` (one prefix, or a group when there are very many); a failure
+ * adds `weight` to the priority.
+ */
 export interface TrackScript {
   readonly name: string;
-  readonly prefix: string;
+  readonly prefixes: readonly string[];
+  /** Negative: a unit missing routes loses priority instead of going FAULT. */
+  readonly weight: number;
 }
 
 /** Everything Keepalived needs; absent from the desired state when there are no VIPs. */
@@ -91,7 +97,14 @@ export interface KeepalivedModel {
   readonly scripts: readonly TrackScript[];
   /** Path of the route-check script that the track scripts run. */
   readonly checkScript: string;
+  /** Seconds between track script runs. */
   readonly intervalSeconds: number;
+  /** Failed runs before a script counts as failed. */
+  readonly fall: number;
+  /** Successful runs before it recovers. */
+  readonly rise: number;
+  /** Seconds between VRRP adverts; fractional needs VRRPv3. */
+  readonly advertIntervalSeconds: number;
 }
 
 /** The whole desired system state of a unit. */

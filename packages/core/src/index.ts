@@ -46,6 +46,7 @@ export {
   parseGroupConfig,
   type RoutingConfig,
   type VipConfig,
+  type VrrpConfig,
 } from './config.js';
 export { InvalidDaemonListError } from './daemon-list-error.js';
 export {
@@ -155,3 +156,4 @@ export {
   type RemoteCache,
   type UnitState,
 } from './state.js';
+export { VRRP_BASE_PRIORITY, VRRP_MAX_TRACK_SCRIPTS, VRRP_TRACK_WEIGHT } from './vrrp-priority.js';

@@ -99,3 +99,43 @@ describe('group config', () => {
     }
   });
 });
+
+describe('group config: vrrp section', () => {
+  it('defaults to 1 s adverts and a 2 s track script that falls and rises after 2 runs', () => {
+    expect(parseGroupConfig(base).vrrp).toEqual({
+      advertIntervalSeconds: 1,
+      trackIntervalSeconds: 2,
+      trackFall: 2,
+      trackRise: 2,
+    });
+  });
+
+  it('takes centisecond adverts and the track timers', () => {
+    const c = parseGroupConfig({
+      ...base,
+      vrrp: { 'advert-interval': 0.1, 'track-interval': 1, 'track-fall': 1, 'track-rise': 3 },
+    });
+    expect(c.vrrp).toEqual({
+      advertIntervalSeconds: 0.1,
+      trackIntervalSeconds: 1,
+      trackFall: 1,
+      trackRise: 3,
+    });
+  });
+
+  it('refuses adverts finer than 0.01 s or above 40.95 s, fractional track intervals and unknown keys', () => {
+    expect([
+      ...new Set(issuesOf({ ...base, vrrp: { 'advert-interval': 0.005 } }).map((i) => i.path)),
+    ]).toEqual(['vrrp.advert-interval']);
+    expect(issuesOf({ ...base, vrrp: { 'advert-interval': 0.123 } }).map((i) => i.path)).toEqual([
+      'vrrp.advert-interval',
+    ]);
+    expect(issuesOf({ ...base, vrrp: { 'advert-interval': 41 } }).map((i) => i.path)).toEqual([
+      'vrrp.advert-interval',
+    ]);
+    expect(issuesOf({ ...base, vrrp: { 'track-interval': 0.5 } }).map((i) => i.path)).toEqual([
+      'vrrp.track-interval',
+    ]);
+    expect(issuesOf({ ...base, vrrp: { priority: 100 } })).toHaveLength(1);
+  });
+});

@@ -64,7 +64,7 @@ export const keepalivedTwoVips: KeepalivedModel = {
       name: 'wg_gateway_vip_0',
       interface: 'lan0',
       virtualRouterId: 51,
-      priority: 100,
+      priority: 254,
       vip: '192.0.2.100/24',
       family: 4,
     },
@@ -72,18 +72,21 @@ export const keepalivedTwoVips: KeepalivedModel = {
       name: 'wg_gateway_vip_1',
       interface: 'lan0',
       virtualRouterId: 52,
-      priority: 100,
+      priority: 254,
       vip: '2001:db8:1::100/64',
       family: 6,
     },
   ],
   scripts: [
-    { name: 'wg_gateway_route_0', prefix: '198.51.100.0/24' },
-    { name: 'wg_gateway_route_1', prefix: '203.0.113.0/24' },
-    { name: 'wg_gateway_route_2', prefix: '2001:db8:2::/48' },
+    { name: 'wg_gateway_route_0', prefixes: ['198.51.100.0/24'], weight: -1 },
+    { name: 'wg_gateway_route_1', prefixes: ['203.0.113.0/24'], weight: -1 },
+    { name: 'wg_gateway_route_2', prefixes: ['2001:db8:2::/48'], weight: -1 },
   ],
   checkScript: '/usr/local/lib/wg-gateway/route-check',
   intervalSeconds: 2,
+  fall: 2,
+  rise: 2,
+  advertIntervalSeconds: 1,
 };
 
 /** One IPv4 VIP, one tracked prefix: no sync group (keepalived refuses a group of one). */
@@ -91,6 +94,19 @@ export const keepalivedOneVip: KeepalivedModel = {
   ...keepalivedTwoVips,
   instances: keepalivedTwoVips.instances.slice(0, 1),
   scripts: keepalivedTwoVips.scripts.slice(0, 1),
+};
+
+/** Centisecond adverts (VRRPv3 on the IPv4 instance too) and a grouped track script. */
+export const keepalivedFastAdverts: KeepalivedModel = {
+  ...keepalivedTwoVips,
+  scripts: [
+    { name: 'wg_gateway_route_0', prefixes: ['198.51.100.0/24', '203.0.113.0/24'], weight: -1 },
+    { name: 'wg_gateway_route_1', prefixes: ['2001:db8:2::/48'], weight: -1 },
+  ],
+  intervalSeconds: 1,
+  fall: 1,
+  rise: 3,
+  advertIntervalSeconds: 0.1,
 };
 
 const LINK_ALLOWED = ['169.254.0.0/24', '224.0.0.0/24', 'fe80::/64', 'ff02::/16'];
@@ -142,6 +158,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { file: 'bird-zero-interfaces.conf', kind: 'bird', model: birdZeroInterfaces },
   { file: 'keepalived-two-vips.conf', kind: 'keepalived', model: keepalivedTwoVips },
   { file: 'keepalived-one-vip.conf', kind: 'keepalived', model: keepalivedOneVip },
+  { file: 'keepalived-fast-adverts.conf', kind: 'keepalived', model: keepalivedFastAdverts },
   { file: 'wg-quick-acceptor.conf', kind: 'wg-quick', model: acceptorInterface },
   { file: 'wg-quick-initiator.conf', kind: 'wg-quick', model: initiatorInterface },
   { file: 'wg-acceptor.conf', kind: 'wg', model: acceptorInterface },

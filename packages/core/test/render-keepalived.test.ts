@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KeepalivedModel, VrrpInstance } from '../src/desired.js';
 import { GENERATED_HEADER, RenderError, renderKeepalivedConfig } from '../src/render/index.js';
-import { keepalivedOneVip, keepalivedTwoVips } from './render-fixtures.js';
+import { keepalivedFastAdverts, keepalivedOneVip, keepalivedTwoVips } from './render-fixtures.js';
 
 const firstInstance = keepalivedTwoVips.instances[0] as VrrpInstance;
 
@@ -24,30 +24,32 @@ describe('renderKeepalivedConfig', () => {
     expect(text.match(/^vrrp_script /gm)).toHaveLength(3);
     for (const s of keepalivedTwoVips.scripts) {
       const b = block(text, `vrrp_script ${s.name}`);
-      expect(b).toContain(`  script "/usr/local/lib/wg-gateway/route-check ${s.prefix}"\n`);
+      expect(b).toContain(`  script "/usr/local/lib/wg-gateway/route-check ${s.prefixes.join(' ')}"\n`);
       expect(b).toContain('  interval 2\n');
       expect(b).toMatch(/ {2}fall [1-9]\n {2}rise [1-9]\n/);
     }
   });
 
-  it('groups every instance in one sync group', () => {
-    expect(block(text, 'vrrp_sync_group wg_gateway')).toContain(
-      '  group {\n    wg_gateway_vip_0\n    wg_gateway_vip_1\n  }',
+  it('groups every instance in one sync group that tracks every script with its weight', () => {
+    const g = block(text, 'vrrp_sync_group wg_gateway');
+    expect(g).toContain('  group {\n    wg_gateway_vip_0\n    wg_gateway_vip_1\n  }');
+    expect(g).toContain(
+      '  track_script {\n    wg_gateway_route_0 weight -1\n    wg_gateway_route_1 weight -1\n    wg_gateway_route_2 weight -1\n  }\n',
     );
+    // Without it Keepalived ignores the weights and a failed script means FAULT.
+    expect(g).toContain('  sync_group_tracking_weight\n');
   });
 
-  it('writes one BACKUP instance per VIP that tracks every script', () => {
+  it('writes one BACKUP instance per VIP; the sync group, not the instance, tracks', () => {
     for (const inst of keepalivedTwoVips.instances) {
       const b = block(text, `vrrp_instance ${inst.name}`);
       expect(b).toContain('  state BACKUP\n');
       expect(b).toContain('  interface lan0\n');
       expect(b).toContain(`  virtual_router_id ${inst.virtualRouterId}\n`);
-      expect(b).toContain('  priority 100\n');
+      expect(b).toContain('  priority 254\n');
       expect(b).toContain('  advert_int 1\n');
       expect(b).toContain(`  virtual_ipaddress {\n    ${inst.vip}\n  }\n`);
-      expect(b).toContain(
-        '  track_script {\n    wg_gateway_route_0\n    wg_gateway_route_1\n    wg_gateway_route_2\n  }\n',
-      );
+      expect(b).not.toContain('track_script');
     }
   });
 
@@ -59,10 +61,24 @@ describe('renderKeepalivedConfig', () => {
     expect(v4).not.toContain('version');
   });
 
-  it('writes no sync group for a single instance (keepalived -t refuses a group of one)', () => {
+  it('writes no sync group for a single instance (keepalived -t refuses a group of one); the instance tracks with weights', () => {
     const t = renderKeepalivedConfig(keepalivedOneVip);
     expect(t).not.toContain('vrrp_sync_group');
     expect(t.match(/^vrrp_instance /gm)).toHaveLength(1);
+    expect(block(t, 'vrrp_instance wg_gateway_vip_0')).toContain(
+      '  track_script {\n    wg_gateway_route_0 weight -1\n  }\n',
+    );
+  });
+
+  it('writes centisecond adverts with VRRPv3 on every instance, and the track timers', () => {
+    const t = renderKeepalivedConfig(keepalivedFastAdverts);
+    const v4 = block(t, 'vrrp_instance wg_gateway_vip_0');
+    expect(v4).toContain('  advert_int 0.10\n');
+    expect(v4).toContain('  version 3\n');
+    expect(v4).not.toContain('native_ipv6');
+    const s = block(t, 'vrrp_script wg_gateway_route_0');
+    expect(s).toContain('route-check 198.51.100.0/24 203.0.113.0/24"\n');
+    expect(s).toContain('  interval 1\n  timeout 1\n  fall 1\n  rise 3\n');
   });
 
   it('writes no track_script block when there is nothing to track', () => {
@@ -81,12 +97,35 @@ describe('renderKeepalivedConfig', () => {
       /instances\[0\]\.vip/,
     ],
     ['a router id above 255', { instances: [{ ...firstInstance, virtualRouterId: 256 }] }, /virtualRouterId/],
-    ['a script name with a brace', { scripts: [{ name: 'x}', prefix: '10.0.0.0/8' }] }, /scripts\[0\]\.name/],
+    [
+      'a script name with a brace',
+      { scripts: [{ name: 'x}', prefixes: ['10.0.0.0/8'], weight: -1 }] },
+      /scripts\[0\]\.name/,
+    ],
     [
       'a script prefix that is not one',
-      { scripts: [{ name: 'x', prefix: '10.0.0.0/8; rm' }] },
-      /scripts\[0\]/,
+      { scripts: [{ name: 'x', prefixes: ['10.0.0.0/8; rm'], weight: -1 }] },
+      /scripts\[0\]\.prefixes\[0\]/,
     ],
+    ['a script without prefixes', { scripts: [{ name: 'x', prefixes: [], weight: -1 }] }, /scripts\[0\]/],
+    [
+      'a non-negative weight (a missing route must lower the priority)',
+      { scripts: [{ name: 'x', prefixes: ['10.0.0.0/8'], weight: 1 }] },
+      /scripts\[0\]\.weight/,
+    ],
+    [
+      'weights that could push the priority below 1',
+      {
+        scripts: Array.from({ length: 254 }, (_, i) => ({
+          name: `r${i}`,
+          prefixes: [`10.${i}.0.0/16`],
+          weight: -1,
+        })),
+      },
+      /goes below 1/,
+    ],
+    ['an advert interval finer than centiseconds', { advertIntervalSeconds: 0.005 }, /advertIntervalSeconds/],
+    ['an advert interval above 40.95 s', { advertIntervalSeconds: 41 }, /advertIntervalSeconds/],
   ];
   for (const [what, patch, message] of bad) {
     it(`refuses ${what}`, () => {

@@ -32,6 +32,17 @@ describe('renders of reconcile() output', () => {
     expect(text.match(/^vrrp_script /gm)).toHaveLength(3);
   });
 
+  it('derives the degrading VRRP scheme: base 254, one weight −1 script per imported prefix, default timers', () => {
+    const k = a.keepalived ?? expect.fail('no keepalived model');
+    expect(k.instances.map((i) => i.priority)).toEqual([254, 254]);
+    expect(k.scripts.map((s) => [s.prefixes, s.weight])).toEqual([
+      [['198.51.100.0/24'], -1],
+      [['203.0.113.0/24'], -1],
+      [['2001:db8:b::/48'], -1],
+    ]);
+    expect([k.advertIntervalSeconds, k.intervalSeconds, k.fall, k.rise]).toEqual([1, 2, 2, 2]);
+  });
+
   it('renders wg-quick files whose endpoint is set only on the initiator', () => {
     for (const i of a.interfaces)
       expect(renderWgQuickConfig(i)).toMatch(/\nEndpoint = 198\.51\.100\.2:\d+\n/);

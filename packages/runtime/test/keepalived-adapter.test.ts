@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mustRunPrivileged, type Netns } from '@wg-gateway/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -83,14 +83,8 @@ describe.runIf(mustRunPrivileged())('KeepalivedAdapter against real Keepalived i
       { timeoutMs: 20_000, intervalMs: 200 },
     );
     expect({ a: await ka.vrrpStates(), b: await kb.vrrpStates() }).toMatchObject({
-      a: [
-        { kind: 'GROUP', name: 'G1', state: 'MASTER' },
-        { kind: 'INSTANCE', name: 'VI_1', state: 'MASTER', priority: 150 },
-      ],
-      b: [
-        { kind: 'GROUP', name: 'G1', state: 'BACKUP' },
-        { kind: 'INSTANCE', name: 'VI_1', state: 'BACKUP', priority: 100 },
-      ],
+      a: [{ kind: 'INSTANCE', name: 'VI_1', state: 'MASTER', priority: 150 }],
+      b: [{ kind: 'INSTANCE', name: 'VI_1', state: 'BACKUP', priority: 100 }],
     });
     expect(settled).toBe(true);
     expect(await addresses(a)).toContain('192.0.2.10/24');
@@ -139,6 +133,28 @@ describe.runIf(mustRunPrivileged())('KeepalivedAdapter against real Keepalived i
     expect(await ka.installed()).toBe(two);
   });
 
+  it('reads the state from Keepalived itself: a reload removing an instance leaves no stale state', async () => {
+    expect(await ka.apply(keepalivedConf({ priority: 150, vips: ['192.0.2.10/24'] }))).toEqual({
+      changed: true,
+    });
+    const gone = await waitUntil(async () => (await ka.vrrpStates()).map((s) => s.name).join() === 'VI_1', {
+      timeoutMs: 10_000,
+      intervalMs: 200,
+    });
+    expect(gone).toBe(true);
+    expect(await ka.vrrpStates()).toEqual([
+      { kind: 'INSTANCE', name: 'VI_1', state: 'MASTER', priority: 150 },
+    ]);
+    // Even with the notify state files gone, the dump still answers (they are only a fallback).
+    for (const n of await readdir(join(dir, 'a-run'))) {
+      if (n.endsWith('.state')) await rm(join(dir, 'a-run', n));
+    }
+    expect(await stateOf(ka, 'VI_1')).toBe('MASTER');
+    expect(await stateOf(kb, 'VI_1')).toBe('BACKUP');
+    // Each Keepalived dumps into its own TMPDIR, never the host's /tmp.
+    expect(await readdir(join(dir, 'a-run', 'tmp'))).toContain('keepalived.json');
+  });
+
   it('stops when there are no VIPs, removing its pid and state files and the VIPs', async () => {
     expect(await ka.apply(undefined)).toEqual({ changed: true });
     expect(await ka.isRunning()).toBe(false);
@@ -172,5 +188,32 @@ describe.runIf(mustRunPrivileged())('KeepalivedAdapter against real Keepalived i
     expect(both).toBe(true);
     expect(await readPidFile(ka.pidPath)).toBe(pid);
     expect(pid !== undefined && (await isProcessAlive(pid, 'keepalived'))).toBe(true);
+  });
+
+  it('after the peer is killed (SIGKILL, no goodbye advert) the survivor reads MASTER', async () => {
+    // kb holds VI_1 (192.0.2.10) alone since ka moved to other VIPs; give ka that VIP back at a lower priority.
+    expect(await ka.apply(keepalivedConf({ priority: 90, vips: ['192.0.2.10/24'] }))).toEqual({
+      changed: true,
+    });
+    const backup = await waitUntil(async () => (await stateOf(ka, 'VI_1')) === 'BACKUP', {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+    });
+    expect(backup).toBe(true);
+    expect(await stateOf(kb, 'VI_1')).toBe('MASTER');
+    const run = join(dir, 'b-run');
+    for (const f of ['keepalived-vrrp.pid', 'keepalived.pid']) {
+      const pid = await readPidFile(join(run, f));
+      if (pid !== undefined) process.kill(pid, 'SIGKILL');
+    }
+    const t0 = Date.now();
+    const took = await waitUntil(async () => (await stateOf(ka, 'VI_1')) === 'MASTER', {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+    });
+    console.log(`[keepalived-adapter] survivor read MASTER ${Date.now() - t0} ms after the peer's SIGKILL`);
+    expect(took).toBe(true);
+    expect(await kb.vrrpStates()).toEqual([]);
+    expect(await addresses(a)).toContain('192.0.2.10/24');
   });
 });

@@ -82,7 +82,7 @@ describe.runIf(mustRunPrivileged())('rendered BIRD and Keepalived configs, end t
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('VIP follows the BIRD route to the remote site: MASTER with it, FAULT without it', async () => {
+  it('a unit that loses the routes to the remote site loses priority but keeps its VIPs (no FAULT)', async () => {
     await birdA.apply(
       renderBirdConfig(
         birdModel(
@@ -107,6 +107,7 @@ describe.runIf(mustRunPrivileged())('rendered BIRD and Keepalived configs, end t
         ),
       ),
     );
+    // Two VIPs: the track scripts sit on the sync group with their weights.
     const keepalived = renderKeepalivedConfig({
       syncGroup: 'WG_GATEWAY',
       instances: [
@@ -114,36 +115,52 @@ describe.runIf(mustRunPrivileged())('rendered BIRD and Keepalived configs, end t
           name: 'VI_1',
           interface: 'wg50001',
           virtualRouterId: 51,
-          priority: 100,
+          priority: 254,
           vip: '192.0.2.10/24',
           family: 4,
         },
+        {
+          name: 'VI_2',
+          interface: 'wg50001',
+          virtualRouterId: 52,
+          priority: 254,
+          vip: '2001:db8:ff::10/64',
+          family: 6,
+        },
       ],
       scripts: [
-        { name: 'route_1', prefix: '198.18.2.0/24' },
-        { name: 'route_2', prefix: '2001:db8:2::/48' },
+        { name: 'route_1', prefixes: ['198.18.2.0/24'], weight: -1 },
+        { name: 'route_2', prefixes: ['2001:db8:2::/48'], weight: -1 },
       ],
       checkScript: CHECK_ROUTE_SCRIPT,
       intervalSeconds: 1,
+      fall: 1,
+      rise: 1,
+      advertIntervalSeconds: 0.5,
     });
     expect(await ka.apply(keepalived)).toEqual({ changed: true });
-    const state = async () => (await ka.vrrpStates()).find((s) => s.name === 'VI_1')?.state;
+    const vrrp = async () =>
+      (await ka.vrrpStates()).map((s) => `${s.name} ${s.state} ${s.priority}`).join(', ');
 
-    const master = await waitUntil(async () => (await state()) === 'MASTER', {
+    const master = await waitUntil(async () => (await vrrp()) === 'VI_1 MASTER 254, VI_2 MASTER 254', {
       timeoutMs: 40_000,
       intervalMs: 250,
     });
+    expect(await vrrp()).toBe('VI_1 MASTER 254, VI_2 MASTER 254');
     expect(master).toBe(true);
     expect((await a.exec(['ip', 'route', 'show', 'proto', 'bird'])).stdout).toContain('198.18.2.0/24');
 
-    // The remote site disappears: OSPF drops it after the dead interval, the track script fails.
+    // The remote site disappears: OSPF drops it after the dead interval, both
+    // track scripts fail and the priority falls by their weights, no FAULT.
     await birdB.apply(undefined);
-    const fault = await waitUntil(async () => (await state()) === 'FAULT', {
+    const lowered = await waitUntil(async () => (await vrrp()) === 'VI_1 MASTER 252, VI_2 MASTER 252', {
       timeoutMs: 40_000,
       intervalMs: 250,
     });
-    expect(fault).toBe(true);
-    const { stdout } = await a.exec(['ip', '-j', 'addr', 'show', 'dev', 'wg50001']);
-    expect(stdout).not.toContain('192.0.2.10');
+    expect(await vrrp()).toBe('VI_1 MASTER 252, VI_2 MASTER 252');
+    expect(lowered).toBe(true);
+    const { stdout } = await a.exec(['ip', 'addr', 'show', 'dev', 'wg50001']);
+    expect(stdout).toContain('192.0.2.10/24');
+    expect(stdout).toContain('2001:db8:ff::10/64');
   });
 });

@@ -13,7 +13,7 @@ import { DaemonError } from '../system/daemon-error.js';
 import { removeIfExists } from '../system/files.js';
 import { isProcessAlive, readPidFile, signalProcess, waitUntil } from '../system/process.js';
 import { VRRP_NOTIFY_SCRIPT } from '../system/scripts.js';
-import { readVrrpStates, type VrrpState, vrrpNotifyBlock } from './vrrp-state.js';
+import { keepalivedTmpDir, readVrrpStates, type VrrpState, vrrpNotifyBlock } from './vrrp-state.js';
 
 /**
  * `keepalived -t` messages that do not make a config unusable: a sync group
@@ -144,16 +144,20 @@ export class KeepalivedAdapter extends ConfiguredDaemon {
   }
 
   /**
-   * Start Keepalived with the VRRP subsystem only and pid files of our own,
-   * so it never collides with another Keepalived on the host.
-   * Equivalent to: `keepalived --vrrp -f FILE -p PID -r VRRP_PID -c CHECKERS_PID -b BFD_PID`.
+   * Start Keepalived with the VRRP subsystem only, pid files and a `TMPDIR`
+   * of our own, so it never collides with another Keepalived on the host.
+   * Equivalent to: `env TMPDIR=RUN/tmp keepalived --vrrp -f FILE -p PID -r VRRP_PID -c CHECKERS_PID -b BFD_PID`.
    */
   async start(): Promise<void> {
     if (this.#o.mode === 'systemd') return this.systemctlOrThrow('start');
     const dir = this.#o.runDir;
     await mkdir(dir, { recursive: true, mode: 0o750 });
+    await mkdir(keepalivedTmpDir(dir), { recursive: true, mode: 0o700 });
     await this.#clearOrphans();
     const argv = [
+      // Its SIGUSR1/JSON dumps land in $TMPDIR: ours, not the host's /tmp.
+      'env',
+      `TMPDIR=${keepalivedTmpDir(dir)}`,
       this.#o.keepalivedCommand ?? 'keepalived',
       '--vrrp',
       '-f',
@@ -241,9 +245,18 @@ export class KeepalivedAdapter extends ConfiguredDaemon {
     await this.#removeRunFiles(/^keepalived(-\w+)?\.pid$/);
   }
 
-  /** VRRP state of every instance and sync group, from the notify state files. */
+  /**
+   * Current VRRP state and effective priority of every configured instance,
+   * from Keepalived's own JSON dump ({@link readVrrpStates}); under systemd
+   * the unit's main pid and `/tmp/keepalived.json`.
+   */
   async vrrpStates(): Promise<VrrpState[]> {
-    return readVrrpStates(this.#o.runDir);
+    const command =
+      this.#o.keepalivedCommand === undefined ? {} : { keepalivedCommand: this.#o.keepalivedCommand };
+    if (this.#o.mode !== 'systemd') return readVrrpStates(this.#o.runDir, command);
+    const pid = Number(outputOf(await this.systemctl('show', '--property=MainPID', '--value')).trim());
+    if (!Number.isInteger(pid) || pid <= 0) return [];
+    return readVrrpStates(this.#o.runDir, { ...command, pid, jsonPath: '/tmp/keepalived.json' });
   }
 
   async #removeRunFiles(pattern = /^keepalived(-\w+)?\.pid$|\.state$|^vrrp-notify\.fifo$/): Promise<void> {
