@@ -148,6 +148,11 @@ export const PROBLEM_CODES: Readonly<Record<string, ProblemCodeInfo>> = {
     'A prerequisite is missing (program, root, kernel feature) before anything was changed.',
     'Install or enable what the message names (scripts/install-system.sh lists the packages).',
   ),
+  DECOMMISSION_UNSUPPORTED: e(
+    ['cli'],
+    '`wg-gateway decommission`: the configured exchange has no `withdraw()` (a custom exchange).',
+    'Withdraw by hand as docs/decommissioning.md shows, then delete the interfaces.',
+  ),
   INIT_FAILED: e(
     ['cli'],
     '`wg-gateway init` could not write the sample config (the file exists, or the path is not writable).',
