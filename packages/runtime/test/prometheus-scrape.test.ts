@@ -98,9 +98,17 @@ function metricNames(text: string): string[] {
   ];
 }
 
-async function poll<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined>): Promise<T> {
+/** Poll `f` until it gives a value; `fatal` ends the wait early with its error. */
+async function poll<T>(
+  what: string,
+  timeoutMs: number,
+  f: () => Promise<T | undefined>,
+  fatal: () => Error | undefined = () => undefined,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
+    const failure = fatal();
+    if (failure) throw failure;
     const v = await f().catch(() => undefined);
     if (v !== undefined) return v;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
@@ -144,14 +152,23 @@ describe('a real Prometheus scraping the gateway', () => {
       ],
       { stdio: 'ignore' },
     );
+    let spawnError: Error | undefined;
+    prometheus.on('error', (e) => {
+      spawnError = new Error(`prometheus: ${e.message} (install the Debian package prometheus)`);
+    });
     const api = async (path: string) => {
       const res = await fetch(`http://127.0.0.1:${webPort}/api/v1/${path}`);
       return ((await res.json()) as { data: unknown }).data;
     };
-    const names = await poll('the first scrape', 60_000, async () => {
-      const n = (await api('label/__name__/values')) as string[];
-      return n.includes('wg_gateway_build_info') ? new Set(n) : undefined;
-    });
+    const names = await poll(
+      'the first scrape',
+      60_000,
+      async () => {
+        const n = (await api('label/__name__/values')) as string[];
+        return n.includes('wg_gateway_build_info') ? new Set(n) : undefined;
+      },
+      () => spawnError,
+    );
 
     const dashboard = JSON.parse(
       readFileSync(join(EXAMPLES, 'grafana/wg-gateway-dashboard.json'), 'utf8'),
