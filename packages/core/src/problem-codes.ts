@@ -146,7 +146,7 @@ export const PROBLEM_CODES: Readonly<Record<string, ProblemCodeInfo>> = {
   PREFLIGHT_FAILED: e(
     ['runtime'],
     'A prerequisite is missing (program, root, kernel feature) before anything was changed.',
-    'Install or enable what the message names (scripts/install-system.sh lists the packages).',
+    'Install or enable what the message names (docs/site-to-site.md lists the packages).',
   ),
   DECOMMISSION_UNSUPPORTED: e(
     ['cli'],
