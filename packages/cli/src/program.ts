@@ -7,6 +7,7 @@ import { WgGatewayError } from '@wg-gateway/core';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, EXIT_CODES_HELP, examples, note } from './command-kit.js';
 import { registerApply } from './commands/apply.js';
+import { registerDecommission } from './commands/decommission.js';
 import { registerInit } from './commands/init.js';
 import { labArguments, registerLab, runLab } from './commands/lab.js';
 import { registerPeerings } from './commands/peerings.js';
@@ -64,6 +65,7 @@ ${examples(
     registerRender,
     registerPeerings,
     registerLab,
+    registerDecommission,
     registerVersion,
   ]) {
     register(program, exit);

@@ -6,7 +6,18 @@ import { mustRunPrivileged } from '@wg-gateway/testkit/netns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type CliResult, removeTempDirs, runCli, tempDir, writeIn } from './cli-process.js';
 
-const COMMANDS = ['init', 'plan', 'apply', 'run', 'status', 'render', 'peerings', 'lab', 'version'];
+const COMMANDS = [
+  'init',
+  'plan',
+  'apply',
+  'run',
+  'status',
+  'render',
+  'peerings',
+  'lab',
+  'decommission',
+  'version',
+];
 
 /** A valid unit config (JSON is YAML too) with every path inside `dir`. */
 function unitConfig(dir: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -116,6 +116,13 @@ export {
   parseAddress,
   parsePrefix,
 } from './prefix.js';
+export {
+  PROBLEM_CODES,
+  type ProblemCodeInfo,
+  type ProblemCodeKind,
+  problemCodeInfo,
+  renderProblemCodeReference,
+} from './problem-codes.js';
 export type { Problem } from './problems.js';
 export {
   type Publication,

@@ -102,8 +102,8 @@ describe.runIf(mustRunPrivileged())('BirdAdapter and BirdControl against real BI
     const metrics = new GatewayMetrics();
     metrics.setBirdStatus(await readBirdStatus(adapterA.socketPath));
     const text = await metrics.registry.metrics();
-    expect(text).toContain('bird_ospfv3_neighbor_adjacent_count{name="ospf6"} 1');
-    expect(text).toContain('bird_protocol_up{name="ospf4",proto="OSPF",ip_version="4"} 1');
+    expect(text).toContain('bird_ospfv3_neighbor_adjacent_count{name="ospf6",ip_version="6"} 1');
+    expect(text).toContain('bird_protocol_up{name="ospf4",proto="OSPFv3",ip_version="4"} 1');
     expect(text).toMatch(
       /bird_protocol_prefix_import_count\{name="ospf6",proto="OSPFv3",ip_version="6"\} [1-9]/,
     );

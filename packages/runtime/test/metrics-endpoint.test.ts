@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { GatewayReport, LinkRecord, ObservedInterface } from '@wg-gateway/core';
@@ -17,6 +18,13 @@ const fixture = (name: string) =>
   parseBirdReply(readFileSync(new URL(`fixtures/bird/${name}.reply`, import.meta.url), 'utf8'));
 
 const NOW = 1_800_000_000_000;
+
+/** `promtool check metrics` on an exposition (Debian package prometheus; scripts/install.sh installs it). */
+function promtoolCheckMetrics(body: string): { status: number | null; output: string } {
+  const r = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8', timeout: 20_000 });
+  if (r.error) throw new Error(`promtool: ${r.error.message} (install the Debian package prometheus)`);
+  return { status: r.status, output: `${r.stdout}${r.stderr}`.trim() };
+}
 
 function report(over: Partial<GatewayReport> = {}): GatewayReport {
   return {
@@ -146,8 +154,11 @@ describe('metrics endpoint', () => {
     const tunnel = { interface: 'wg50001', peering: 'dc1-dc2', peer_unit: 'dc2/0' };
     expect(value('wg_gateway_tunnel_up', tunnel)).toBe(1);
     expect(value('wg_gateway_tunnel_last_handshake_age_seconds', tunnel)).toBe(42);
-    expect(value('wg_gateway_tunnel_rx_bytes', tunnel)).toBe(1234);
-    expect(value('wg_gateway_tunnel_tx_bytes', tunnel)).toBe(5678);
+    expect(value('wg_gateway_tunnel_rx_bytes_total', tunnel)).toBe(1234);
+    expect(value('wg_gateway_tunnel_tx_bytes_total', tunnel)).toBe(5678);
+    expect(value('wg_gateway_tunnel_mtu_bytes', tunnel)).toBeGreaterThan(0);
+    expect(body).toContain('# TYPE wg_gateway_tunnel_rx_bytes_total counter');
+    expect(value('wg_gateway_build_info', { version: '0.1.0', node: process.version })).toBe(1);
     expect(samples.filter((s) => s.name === 'wg_gateway_tunnel_up')).toHaveLength(1); // half-open has no interface
     expect(value('wg_gateway_reconcile_duration_seconds_count')).toBe(2);
     expect(value('wg_gateway_reconcile_duration_seconds_sum')).toBe(0.5);
@@ -160,17 +171,29 @@ describe('metrics endpoint', () => {
 
     // bird_exporter names.
     expect(value('bird_protocol_up', { name: 'ospf6', proto: 'OSPFv3', ip_version: '6' })).toBe(1);
-    expect(value('bird_protocol_up', { name: 'ospf4', proto: 'OSPF', ip_version: '4' })).toBe(1);
+    // Both instances are OSPFv3; the address family is ip_version.
+    expect(value('bird_protocol_up', { name: 'ospf4', proto: 'OSPFv3', ip_version: '4' })).toBe(1);
+    expect(samples.some((s) => s.labels.proto === 'OSPF')).toBe(false);
     expect(value('bird_protocol_prefix_import_count', { name: 'ospf4' })).toBe(4);
     expect(value('bird_protocol_prefix_export_count', { name: 'kernel6' })).toBe(2);
-    expect(value('bird_ospfv3_running', { name: 'ospf6' })).toBe(1);
-    expect(value('bird_ospfv3_neighbor_count', { name: 'ospf6' })).toBe(2);
-    expect(value('bird_ospfv3_neighbor_adjacent_count', { name: 'ospf6' })).toBe(1);
+    expect(value('bird_ospfv3_running', { name: 'ospf6', ip_version: '6' })).toBe(1);
+    expect(value('bird_ospfv3_neighbor_count', { name: 'ospf6', ip_version: '6' })).toBe(2);
+    expect(value('bird_ospfv3_neighbor_adjacent_count', { name: 'ospf6', ip_version: '6' })).toBe(1);
     expect(value('wg_gateway_ospf_neighbors', { name: 'ospf4', state: 'Init' })).toBe(1);
     expect(value('wg_gateway_bird_routes', { table: 'master4' })).toBe(4);
 
     expect(value('wg_gateway_vrrp_state', { instance: 'VI_1', state: 'MASTER' })).toBe(1);
     expect(value('wg_gateway_vrrp_master', { instance: 'VI_2' })).toBe(0);
+    // keepalived-exporter's numbering.
+    expect(value('keepalived_vrrp_state', { iname: 'VI_1' })).toBe(2);
+    expect(value('keepalived_vrrp_state', { iname: 'VI_2' })).toBe(1);
+
+    // promtool agrees the exposition follows the conventions (counters end in _total, ...); its only
+    // findings are bird_exporter's own `_count` gauges, kept by name so its dashboards work.
+    const lint = promtoolCheckMetrics(body);
+    const findings = lint.output.split('\n').filter((l) => l !== '');
+    expect(findings.filter((l) => !/^bird_\S+_count non-histogram/.test(l))).toEqual([]);
+    expect(findings.length).toBeLessThanOrEqual(4);
     expect(samples.some((s) => s.labels.instance === 'G1')).toBe(false);
 
     // No key, and nothing that looks like one, in any label value or anywhere in the body.

@@ -4,7 +4,7 @@
  */
 
 import type { ExchangeHealth, LinkRecord, ObservedInterface, Problem } from '@wg-gateway/core';
-import type { ComposedGateway, OspfNeighbor, VrrpState } from '@wg-gateway/runtime';
+import { type ComposedGateway, linkIsUp, type OspfNeighbor, type VrrpState } from '@wg-gateway/runtime';
 import type { Command } from 'commander';
 import { bindAction, EXIT, examples, out } from '../command-kit.js';
 import { openGateway } from '../global-options.js';
@@ -23,6 +23,12 @@ export interface LinkStatusRow {
   readonly endpoint: string | null;
   /** Epoch ms; null = never. */
   readonly lastHandshake: number | null;
+  /**
+   * True only when the interface is up and its last handshake is under 180 s
+   * old (the same rule as the `wg_gateway_tunnel_up` metric); an `open` link
+   * that never shook hands is down.
+   */
+  readonly up: boolean;
   readonly rxBytes: number;
   readonly txBytes: number;
 }
@@ -37,12 +43,20 @@ export interface StatusReport {
   readonly problems: readonly Problem[];
   /** Exchange health (null when the plan failed). */
   readonly exchange: ExchangeHealth | null;
+  /**
+   * UDP ports to open in the firewall, inbound and outbound: the listen ports
+   * of the links this unit wants (plan) and of the interfaces it has now.
+   */
+  readonly udpPorts: readonly number[];
+  /** The configured port range the ports come from (`port-range`). */
+  readonly portRange: { readonly min: number; readonly max: number };
 }
 
 /** Join saved links with what the backend observes (closed links are left out). */
 export function linkRows(
   links: readonly LinkRecord[],
   observed: readonly ObservedInterface[],
+  now: number = Date.now(),
 ): LinkStatusRow[] {
   return links
     .filter((l) => l.status !== 'closed')
@@ -50,6 +64,7 @@ export function linkRows(
       const name = `wg${l.port}`;
       const iface = observed.find((o) => o.name === name);
       const peer = iface?.peers.find((p) => p.publicKey === l.peerPublicKey);
+      const age = peer?.lastHandshake === undefined ? undefined : (now - peer.lastHandshake) / 1000;
       return {
         interface: name,
         state: l.status,
@@ -58,6 +73,7 @@ export function linkRows(
         present: iface !== undefined,
         endpoint: peer?.endpoint ?? l.peerEndpoint ?? null,
         lastHandshake: peer?.lastHandshake ?? null,
+        up: linkIsUp(iface?.up ?? false, age),
         rxBytes: peer?.rxBytes ?? 0,
         txBytes: peer?.txBytes ?? 0,
       };
@@ -93,11 +109,15 @@ export async function collectStatus(wiring: ComposedGateway): Promise<StatusRepo
   }
   let problems: readonly Problem[];
   let exchange: ExchangeHealth | null = null;
+  const ports = new Set<number>();
   try {
-    ({ problems, exchange } = await wiring.gateway.plan());
+    const plan = await wiring.gateway.plan();
+    ({ problems, exchange } = plan);
+    for (const p of plan.desired.udpPorts) ports.add(p);
   } catch (e) {
     problems = [{ code: 'PLAN_FAILED', message: message(e) }];
   }
+  for (const o of observed) if (/^wg\d+$/.test(o.name) && o.listenPort > 0) ports.add(o.listenPort);
   return {
     unit: group.unit,
     group: group.group,
@@ -106,6 +126,8 @@ export async function collectStatus(wiring: ComposedGateway): Promise<StatusRepo
     vrrp,
     problems,
     exchange,
+    udpPorts: [...ports].sort((a, b) => a - b),
+    portRange: group.portRange,
   };
 }
 
@@ -114,7 +136,7 @@ export function statusText(s: StatusReport, now: number): string {
   const parts = [`Unit ${s.unit} (group ${s.group})`, 'Links:'];
   parts.push(
     formatTable(
-      ['INTERFACE', 'STATE', 'PEERING', 'PEER UNIT', 'ENDPOINT', 'HANDSHAKE', 'RX', 'TX'],
+      ['INTERFACE', 'STATE', 'PEERING', 'PEER UNIT', 'ENDPOINT', 'HANDSHAKE', 'LINK', 'RX', 'TX'],
       s.links.map((l) => [
         // Half-open links have no interface yet; a missing one is news only for the others.
         l.present || l.state === 'half-open' ? l.interface : `${l.interface} (absent)`,
@@ -123,6 +145,7 @@ export function statusText(s: StatusReport, now: number): string {
         l.peerUnit,
         l.endpoint ?? '-',
         formatAge(l.lastHandshake ?? undefined, now),
+        l.up ? 'up' : 'down',
         formatBytes(l.rxBytes),
         formatBytes(l.txBytes),
       ]),
@@ -162,6 +185,11 @@ export function statusText(s: StatusReport, now: number): string {
         ]),
       ).trimEnd(),
     );
+  parts.push(
+    `UDP ports to open (port-range ${s.portRange.min}-${s.portRange.max}): ${
+      s.udpPorts.length === 0 ? '(none yet)' : s.udpPorts.join(' ')
+    }`,
+  );
   parts.push('Problems:');
   parts.push(s.problems.length === 0 ? '  (none)' : s.problems.map((p) => `  ${problemLine(p)}`).join('\n'));
   return `${parts.join('\n')}\n`;
@@ -172,7 +200,7 @@ export function registerStatus(program: Command, exit: { code: number }): void {
   const cmd = program
     .command('status')
     .description(
-      'show links (state, interface, endpoint, last handshake, rx/tx), OSPF neighbours, VRRP state and problems',
+      'show links (state, interface, endpoint, last handshake, up/down, rx/tx), OSPF neighbours, VRRP state, the UDP ports to open and problems',
     )
     .addHelpText(
       'after',

@@ -2,10 +2,12 @@
  * The gateway's Prometheus metrics, on a dedicated registry. Label values
  * are interface names, peering ids, unit ids, BIRD protocol names and VRRP
  * instance names: never a key. BIRD metric names follow bird_exporter's
- * (`bird_protocol_up`, `bird_ospfv3_neighbor_count`, ...) so its dashboards
- * keep working.
+ * (`bird_protocol_up`, `bird_ospfv3_neighbor_count`, ...) and the VRRP state
+ * keepalived-exporter's (`keepalived_vrrp_state{iname}`), so their dashboards
+ * keep working. docs/metrics.md lists every metric.
  * @module
  */
+import { readFileSync } from 'node:fs';
 import {
   GATEWAY_STAGES,
   type GatewayReport,
@@ -27,6 +29,32 @@ export interface BirdStatus {
 }
 
 const LINK_STATES = ['half-open', 'open', 'half-closed', 'closed'] as const;
+
+/** keepalived-exporter's numbering of VRRP states (`keepalived_vrrp_state`). */
+export const KEEPALIVED_STATE_NUMBERS: Readonly<Record<string, number>> = {
+  INIT: 0,
+  BACKUP: 1,
+  MASTER: 2,
+  FAULT: 3,
+  STOP: 98,
+};
+
+/** This package's version, for `wg_gateway_build_info`. */
+function runtimeVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** True when a link counts as up: interface up and a handshake under {@link HANDSHAKE_FRESH_SECONDS} old. */
+export function linkIsUp(interfaceUp: boolean, handshakeAgeSeconds: number | undefined): boolean {
+  return interfaceUp && handshakeAgeSeconds !== undefined && handshakeAgeSeconds < HANDSHAKE_FRESH_SECONDS;
+}
 
 /** IP version of a BIRD table name (`master4` → `4`), as bird_exporter labels it. */
 function ipVersion(table: string): string {
@@ -52,16 +80,29 @@ export class GatewayMetrics {
     'Seconds since the last WireGuard handshake (absent: never)',
     ['interface', 'peering', 'peer_unit'],
   );
-  readonly #rx = this.#gauge('wg_gateway_tunnel_rx_bytes', 'Bytes received on the tunnel', [
+  // Counters set to WireGuard's own totals on each refresh (reset with the interface, as counters may).
+  readonly #rx = new Counter({
+    name: 'wg_gateway_tunnel_rx_bytes_total',
+    help: 'Bytes received from the peer on the tunnel (WireGuard rx_bytes)',
+    labelNames: ['interface', 'peering', 'peer_unit'],
+    registers: [this.registry],
+  });
+  readonly #tx = new Counter({
+    name: 'wg_gateway_tunnel_tx_bytes_total',
+    help: 'Bytes sent to the peer on the tunnel (WireGuard tx_bytes)',
+    labelNames: ['interface', 'peering', 'peer_unit'],
+    registers: [this.registry],
+  });
+  readonly #mtu = this.#gauge('wg_gateway_tunnel_mtu_bytes', "MTU of the link's interface", [
     'interface',
     'peering',
     'peer_unit',
   ]);
-  readonly #tx = this.#gauge('wg_gateway_tunnel_tx_bytes', 'Bytes sent on the tunnel', [
-    'interface',
-    'peering',
-    'peer_unit',
-  ]);
+  readonly #buildInfo = this.#gauge(
+    'wg_gateway_build_info',
+    'Always 1; the labels say which wg-gateway version runs on which Node.js',
+    ['version', 'node'],
+  );
   readonly #duration = new Histogram({
     name: 'wg_gateway_reconcile_duration_seconds',
     help: 'Duration of one reconcile',
@@ -111,16 +152,20 @@ export class GatewayMetrics {
     'proto',
     'ip_version',
   ]);
+  // Both instances are OSPFv3 (RFC 5838 address families); ip_version tells them apart.
   readonly #ospfRunning = this.#gauge(
     'bird_ospfv3_running',
     'State of OSPF: 0 = Alone, 1 = Running (Neighbor-Adjacencies established)',
-    ['name'],
+    ['name', 'ip_version'],
   );
-  readonly #ospfNeighbors = this.#gauge('bird_ospfv3_neighbor_count', 'Number of neighbors', ['name']);
+  readonly #ospfNeighbors = this.#gauge('bird_ospfv3_neighbor_count', 'Number of neighbors', [
+    'name',
+    'ip_version',
+  ]);
   readonly #ospfAdjacent = this.#gauge(
     'bird_ospfv3_neighbor_adjacent_count',
     'Number of adjacent (Full) neighbors',
-    ['name'],
+    ['name', 'ip_version'],
   );
   readonly #ospfByState = this.#gauge('wg_gateway_ospf_neighbors', 'OSPF neighbours by protocol and state', [
     'name',
@@ -132,6 +177,11 @@ export class GatewayMetrics {
     'state',
   ]);
   readonly #vrrpMaster = this.#gauge('wg_gateway_vrrp_master', '1 when the instance is MASTER', ['instance']);
+  readonly #keepalivedState = this.#gauge(
+    'keepalived_vrrp_state',
+    'VRRP state as keepalived-exporter numbers it: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT, 98 STOP, -1 other',
+    ['iname'],
+  );
   readonly #exchangeUp = this.#gauge(
     'wg_gateway_exchange_up',
     '1 when the last reconcile could read the peer-data exchange',
@@ -148,9 +198,14 @@ export class GatewayMetrics {
     ['peering', 'unit'],
   );
 
-  constructor() {
+  /** @param build the version and Node.js labels of `wg_gateway_build_info` (default: this package's, `process.version`). */
+  constructor(build: { readonly version?: string; readonly node?: string } = {}) {
     // Zero series for every stage, so a rate() over failures works before the first one.
     for (const stage of GATEWAY_STAGES) this.#failures.inc({ stage }, 0);
+    this.#buildInfo.set(
+      { version: build.version ?? runtimeVersion(), node: build.node ?? process.version },
+      1,
+    );
   }
 
   #gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
@@ -199,7 +254,7 @@ export class GatewayMetrics {
    * joined with what the backend observed. `now` is epoch ms.
    */
   setTunnels(links: readonly LinkRecord[], observed: readonly ObservedInterface[], now: number): void {
-    for (const g of [this.#tunnelUp, this.#handshakeAge, this.#rx, this.#tx]) g.reset();
+    for (const g of [this.#tunnelUp, this.#handshakeAge, this.#rx, this.#tx, this.#mtu]) g.reset();
     const byName = new Map(observed.map((i) => [i.name, i]));
     for (const link of links) {
       if (link.status !== 'open' && link.status !== 'half-closed') continue;
@@ -209,10 +264,11 @@ export class GatewayMetrics {
       const peer = iface?.peers.find((p) => p.publicKey === link.peerPublicKey) ?? iface?.peers[0];
       const age =
         peer?.lastHandshake === undefined ? undefined : Math.max(0, (now - peer.lastHandshake) / 1000);
-      this.#tunnelUp.set(labels, iface?.up && age !== undefined && age < HANDSHAKE_FRESH_SECONDS ? 1 : 0);
+      this.#tunnelUp.set(labels, linkIsUp(iface?.up ?? false, age) ? 1 : 0);
       if (age !== undefined) this.#handshakeAge.set(labels, age);
-      this.#rx.set(labels, peer?.rxBytes ?? 0);
-      this.#tx.set(labels, peer?.txBytes ?? 0);
+      if (iface) this.#mtu.set(labels, iface.mtu);
+      this.#rx.inc(labels, Math.max(0, peer?.rxBytes ?? 0));
+      this.#tx.inc(labels, Math.max(0, peer?.txBytes ?? 0));
     }
   }
 
@@ -220,9 +276,12 @@ export class GatewayMetrics {
   setBirdStatus(status: BirdStatus): void {
     for (const g of [this.#birdUp, this.#birdImport, this.#birdExport, this.#ospfRunning]) g.reset();
     for (const g of [this.#ospfNeighbors, this.#ospfAdjacent, this.#ospfByState, this.#routes]) g.reset();
+    const versionOf = new Map<string, string>();
     for (const p of status.protocols) {
       const v = ipVersion(p.table);
-      const proto = p.proto === 'OSPF' && v === '6' ? 'OSPFv3' : p.proto;
+      versionOf.set(p.name, v);
+      // Every OSPF instance the gateway renders is `ospf v3`, whatever its channel.
+      const proto = p.proto === 'OSPF' ? 'OSPFv3' : p.proto;
       const labels = { name: p.name, proto, ip_version: v };
       this.#birdUp.set(labels, p.state === 'up' ? 1 : 0);
       if ('channels' in p) {
@@ -236,14 +295,16 @@ export class GatewayMetrics {
         );
       }
       if (p.proto === 'OSPF') {
-        this.#ospfRunning.set({ name: p.name }, p.info === 'Running' ? 1 : 0);
-        this.#ospfNeighbors.set({ name: p.name }, 0);
-        this.#ospfAdjacent.set({ name: p.name }, 0);
+        const ospf = { name: p.name, ip_version: v };
+        this.#ospfRunning.set(ospf, p.info === 'Running' ? 1 : 0);
+        this.#ospfNeighbors.set(ospf, 0);
+        this.#ospfAdjacent.set(ospf, 0);
       }
     }
     for (const n of status.neighbors) {
-      this.#ospfNeighbors.inc({ name: n.protocol });
-      if (n.state === 'Full') this.#ospfAdjacent.inc({ name: n.protocol });
+      const ospf = { name: n.protocol, ip_version: versionOf.get(n.protocol) ?? '' };
+      this.#ospfNeighbors.inc(ospf);
+      if (n.state === 'Full') this.#ospfAdjacent.inc(ospf);
       this.#ospfByState.inc({ name: n.protocol, state: n.state });
     }
     for (const r of status.routes) this.#routes.set({ table: r.table }, r.routes);
@@ -253,9 +314,11 @@ export class GatewayMetrics {
   setVrrpStates(states: readonly VrrpState[]): void {
     this.#vrrp.reset();
     this.#vrrpMaster.reset();
+    this.#keepalivedState.reset();
     for (const s of states) {
       if (s.kind !== 'INSTANCE') continue;
       this.#vrrp.set({ instance: s.name, state: s.state }, 1);
+      this.#keepalivedState.set({ iname: s.name }, KEEPALIVED_STATE_NUMBERS[s.state] ?? -1);
       this.#vrrpMaster.set({ instance: s.name }, s.state === 'MASTER' ? 1 : 0);
     }
   }
