@@ -50,6 +50,9 @@ interface Sockets {
   readonly unwatch: () => void;
 }
 
+/** How long observe's dumps stand in for facts' own. */
+const SNAPSHOT_MS = 2000;
+
 /** Route answers kept between reconciles: path MTU and outgoing interface. */
 type CachedRoute = {
   readonly oif: number | undefined;
@@ -69,7 +72,7 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
   readonly #uapi: UapiClient;
   #sockets: Sockets | undefined;
   /** Dumps observe just took, for the next facts() to reuse. */
-  #snapshot: { links: LinkInfo[]; addrs: AddrInfo[] | undefined } | undefined;
+  #snapshot: { at: number; links: LinkInfo[]; addrs: AddrInfo[] | undefined } | undefined;
   /** Cleared by any link, address or route event, else after 60 s. */
   readonly #routes = new HostAnswerCache<CachedRoute>();
 
@@ -153,10 +156,10 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
     const { rtnl, wg } = this.#open();
     const all = await rtnl.links();
     const links = managedLinks(all);
-    this.#snapshot = { links: all, addrs: undefined };
+    this.#snapshot = { at: performance.now(), links: all, addrs: undefined };
     if (links.length === 0) return [];
     const addrs = await rtnl.addresses();
-    this.#snapshot = { links: all, addrs };
+    this.#snapshot = { at: performance.now(), links: all, addrs };
     const devices = await Promise.all(
       links.map(async (l): Promise<WgDevice | undefined> => {
         try {
@@ -182,6 +185,7 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
    */
   protected override async prepareApply(): Promise<LinkApplier> {
     const { rtnl, wg } = this.#open();
+    this.#snapshot = undefined;
     return new LinkApplier(rtnl, wg, this.#options.userspaceCommand);
   }
 
@@ -212,8 +216,10 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
    */
   protected override async gatherFacts(query: FactsQuery): Promise<HostFacts> {
     const { rtnl } = this.#open();
-    const snap = this.#snapshot;
+    // Only the dumps of an observe just before (the same reconcile) stand in for new ones.
+    const handed = this.#snapshot;
     this.#snapshot = undefined;
+    const snap = handed !== undefined && performance.now() - handed.at < SNAPSHOT_MS ? handed : undefined;
     const links = snap?.links ?? (await rtnl.links());
     const byIndex = new Map(links.map((l) => [l.index, l]));
     const needAddrs = query.routerId || query.interfaceOf.length > 0;

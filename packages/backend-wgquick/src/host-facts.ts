@@ -45,6 +45,9 @@ export function routeMtu(route: RouteGet | undefined, links: readonly IpAddrLink
   return links.find((l) => l.ifname === route?.dev)?.mtu;
 }
 
+/** How long observe's dumps stand in for facts' own. */
+const SNAPSHOT_MS = 2000;
+
 /** `ip -j link` and `ip -j addr` as observe read them. */
 export interface IpSnapshot {
   readonly links: readonly IpLink[];
@@ -68,7 +71,7 @@ export class HostFactsReader {
   readonly #runner: CommandRunner;
   readonly #now: () => number;
   readonly #routes: HostAnswerCache<RouteGet>;
-  #snapshot: IpSnapshot | undefined;
+  #snapshot: { readonly at: number; readonly dumps: IpSnapshot } | undefined;
 
   constructor(runner: CommandRunner, options: { now?: () => number; ttlMs?: number } = {}) {
     this.#runner = runner;
@@ -78,7 +81,12 @@ export class HostFactsReader {
 
   /** Hand over the dumps observe took; the next {@link gather} uses them instead of running `ip` again. */
   remember(snapshot: IpSnapshot): void {
-    this.#snapshot = snapshot;
+    this.#snapshot = { at: this.#now(), dumps: snapshot };
+  }
+
+  /** Drop the dumps observe handed over (an apply is changing links). */
+  forget(): void {
+    this.#snapshot = undefined;
   }
 
   /** Forget cached route answers. */
@@ -92,8 +100,11 @@ export class HostFactsReader {
    * answered from the cache. An address that has no route is left out.
    */
   async gather(q: FactsQuery): Promise<HostFacts> {
-    const snapshot = this.#snapshot ?? (await this.#dump());
+    const handed = this.#snapshot;
     this.#snapshot = undefined;
+    // Only the dumps of an observe just before (the same reconcile) stand in for new ones.
+    const snapshot =
+      handed !== undefined && this.#now() - handed.at < SNAPSHOT_MS ? handed.dumps : await this.#dump();
     this.#routes.refresh(fingerprintOf(snapshot), this.#now());
     const { addrs } = snapshot;
     const existing = snapshot.links

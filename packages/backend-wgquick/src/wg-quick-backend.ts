@@ -91,6 +91,7 @@ export class WgQuickBackend extends BaseBackend {
   }
 
   protected async applyChange(change: InterfaceChange, step: ChangeStep): Promise<void> {
+    this.#facts.forget();
     if (change.action === 'create') await this.#create(change, step);
     else if (change.action === 'update') await this.#update(change, step);
     else await this.#delete(change, step);

@@ -292,12 +292,16 @@ describe('WgQuickBackend facts in a steady state', () => {
     expect(runner.calls.slice(before).filter((c) => c.argv[2] === 'route')).toHaveLength(2);
   });
 
-  it('dumps links and addresses itself when observe did not just run', async () => {
+  it('dumps links and addresses itself when observe did not just run, or an apply came between', async () => {
     const runner = fake({ host: host() });
-    const b = new WgQuickBackend({ runner });
+    const b = new WgQuickBackend({ runner, configDir: tempDir() });
     await b.facts(query);
     await b.facts(query);
     expect(runner.calls.filter((c) => c.argv.join(' ') === 'ip -j addr')).toHaveLength(2);
+    await b.observe();
+    await b.apply([{ action: 'delete', name: 'wg50005' }]);
+    await b.facts(query);
+    expect(runner.calls.filter((c) => c.argv.join(' ') === 'ip -j addr')).toHaveLength(4);
   });
 });
 

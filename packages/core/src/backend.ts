@@ -91,7 +91,10 @@ export interface WireGuardBackend {
   apply(changes: readonly InterfaceChange[]): Promise<ApplyReport>;
   /**
    * Host facts for reconcile. Raises {@link BackendNotSupportedError} when
-   * `capabilities.facts` is false.
+   * `capabilities.facts` is false. Called right after `observe()` in every
+   * reconcile: a backend may reuse what that observe read and cache route
+   * answers, as long as a link, address or route change shows in the next
+   * answer (the built-in backends: at once on netlink, within 60 s else).
    */
   facts(query: FactsQuery): Promise<HostFacts>;
   /**
