@@ -68,6 +68,7 @@ export class HostAnswerCache<T> {
   readonly #entries = new Map<string, T | null>();
   #fingerprint: string | undefined;
   #since = 0;
+  /** @param ttlMs how long answers are kept at most (default 60 s). */
   constructor(readonly ttlMs = 60_000) {}
 
   /** Forget every answer when the host looks different or they are too old. */
@@ -89,6 +90,7 @@ export class HostAnswerCache<T> {
     return this.#entries.get(key);
   }
 
+  /** Keep an answer; `null` records "no answer" (no route), asked again after the next change. */
   set(key: string, value: T | null): void {
     this.#entries.set(key, value);
   }
