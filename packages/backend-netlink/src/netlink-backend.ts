@@ -75,6 +75,7 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
   #snapshot: { at: number; links: LinkInfo[]; addrs: AddrInfo[] | undefined } | undefined;
   /** Cleared by any link, address or route event, else after 60 s. */
   readonly #routes = new HostAnswerCache<CachedRoute>();
+  #uncached = false;
 
   constructor(options: NetlinkBackendOptions = {}) {
     super();
@@ -113,7 +114,14 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
             }
           : { mode, get: (n) => this.#uapi.get(n), set: (c) => this.#uapi.set(c) };
       // Any link, address or route change may change a path MTU or an outgoing interface.
-      const unwatch = RtnlClient.watch(() => this.#routes.invalidate());
+      let unwatch: () => void;
+      try {
+        unwatch = RtnlClient.watch(() => this.#routes.invalidate());
+      } catch {
+        // No event socket: answer every facts() afresh rather than from a cache nothing clears.
+        this.#uncached = true;
+        unwatch = () => undefined;
+      }
       this.#sockets = { rtnl, genl, wg, unwatch };
     } catch (e) {
       rtnl.close();
@@ -225,6 +233,7 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
     const needAddrs = query.routerId || query.interfaceOf.length > 0;
     const addrs = needAddrs ? (snap?.addrs ?? (await rtnl.addresses())) : [];
     // Events invalidate; the fingerprint also catches a missed event on our own links' MTU.
+    if (this.#uncached) this.#routes.invalidate();
     this.#routes.refresh(links.map((l) => `${l.index}:${l.mtu}:${l.up}`).join(','), performance.now());
     const pathMtu: Record<string, number> = {};
     for (const address of query.pathMtuTo) {
