@@ -5,6 +5,9 @@
 // through the testkit's backend host):
 //   - observe;
 //   - no-op reconcile (observe + plan → empty + apply of the empty plan);
+//   - no-op reconcile with host facts as the gateway asks them (observe +
+//     facts for n remote addresses, a VIP and the router id + plan + apply):
+//     what a unit's steady reconcile costs the backend;
 //   - an apply that changes every peer (keepalive toggled: n peer-only updates);
 //   - cold apply (create all n interfaces from nothing), netlink vs wg-quick.
 // Needs root and built packages:
@@ -22,7 +25,7 @@ import {
   uniquePrefix,
 } from '@wg-gateway/testkit';
 
-const SIZES = (process.env.SIZES ?? '16,64').split(',').map(Number);
+const SIZES = (process.env.SIZES ?? '8,16,64').split(',').map(Number);
 const RUNS = Number(process.env.RUNS ?? 10);
 const COLD_RUNS = Number(process.env.COLD_RUNS ?? 3);
 
@@ -31,6 +34,7 @@ const NETLINK = {
   spec: { module: '@wg-gateway/backend-netlink', export: 'NetlinkBackend', options: { mode: 'userspace' } },
   applies: true,
   addresses: true,
+  facts: true,
 };
 const WGQUICK = {
   name: 'wgquick',
@@ -41,6 +45,7 @@ const WGQUICK = {
   },
   applies: true,
   addresses: true,
+  facts: true,
 };
 const REFERENCE = {
   name: 'reference-style',
@@ -87,6 +92,19 @@ async function main() {
   try {
     for (const n of SIZES) {
       const ns = await createNetns(`${prefix}${n}`);
+      // An underlay with a route to every remote address and the VIP's subnet, for facts.
+      for (const argv of [
+        ['ip', 'link', 'add', 'under0', 'type', 'veth', 'peer', 'name', 'under1'],
+        ['ip', 'link', 'set', 'under1', 'up'],
+        ['ip', 'addr', 'add', '198.51.100.1/24', 'dev', 'under0'],
+        ['ip', 'link', 'set', 'under0', 'up'],
+      ])
+        await ns.exec(argv);
+      const query = {
+        pathMtuTo: Array.from({ length: n }, (_, i) => `198.51.100.${10 + (i % 200)}`),
+        interfaceOf: ['198.51.100.250'],
+        routerId: true,
+      };
       const desired = Array.from({ length: n }, (_, i) =>
         desiredLink({
           port: 50001 + 2 * i,
@@ -120,6 +138,15 @@ async function main() {
           if (changes.length !== 0 || r.operations !== 0)
             throw new Error(`${b.name}: reconcile was not a no-op`);
         });
+        const recFacts = b.facts
+          ? await time(async () => {
+              const changes = plan(want, await backend.observe());
+              await backend.facts(query);
+              const r = await backend.apply(changes);
+              if (changes.length !== 0 || r.operations !== 0)
+                throw new Error(`${b.name}: reconcile was not a no-op`);
+            })
+          : undefined;
         let change;
         if (b.applies) {
           let k = 25;
@@ -132,7 +159,7 @@ async function main() {
           });
           check(await backend.apply(plan(want, await backend.observe())), 'restore');
         }
-        rows.push({ backend: b.name, n, obs, rec, change });
+        rows.push({ backend: b.name, n, obs, rec, recFacts, change });
         // Clear the namespace before wg-quick creates its own (the reference reads netlink's).
         if (b === REFERENCE) {
           const cleaner = await startBackendIn(ns, NETLINK.spec);
@@ -149,18 +176,23 @@ async function main() {
   const f = (x) => (x === undefined ? 'n/a' : `${x.median.toFixed(1)} (${x.min.toFixed(1)})`);
   const ref = (n, key) => rows.find((r) => r.backend === REFERENCE.name && r.n === n)?.[key]?.median;
   console.log('# WireGuard backends benchmark\n');
-  console.log(`Machine: ${machine()}.`);
+  console.log(
+    `Machine: ${machine()}; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} at the end.`,
+  );
   console.log(
     `Produced by \`node scripts/bench-backends.mjs\`; ${RUNS} runs after one warm-up, median (min) ms.\n`,
   );
   console.log(
-    '| backend | interfaces | observe ms | no-op reconcile ms | no-op vs reference | apply changing every peer ms |',
+    '| backend | interfaces | observe ms | no-op reconcile ms | no-op vs reference | no-op with facts ms | apply changing every peer ms |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     const speedup = (ref(r.n, 'rec') ?? Number.NaN) / r.rec.median;
     console.log(
-      `| ${r.backend} | ${r.n} | ${f(r.obs)} | ${f(r.rec)} | ${speedup.toFixed(1)}× | ${f(r.change)} |`,
+      `| ${r.backend} | ${r.n} | ${f(r.obs)} | ${f(r.rec)} | ${speedup.toFixed(1)}× | ${f(r.recFacts)} | ${f(r.change)} |`,
     );
   }
   console.log(`\nCold apply (create every interface from nothing), ${COLD_RUNS} runs, median (min) ms:\n`);

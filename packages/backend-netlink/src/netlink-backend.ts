@@ -13,11 +13,17 @@ import type {
   InterfaceChange,
   ObservedInterface,
 } from '@wg-gateway/core';
-import { BaseBackend, WgGatewayError } from '@wg-gateway/core';
+import {
+  BaseBackend,
+  type HeldAddress,
+  HostAnswerCache,
+  interfaceOnSubnet,
+  WgGatewayError,
+} from '@wg-gateway/core';
 import { LinkApplier, type WgConfigurator } from './link-applier.js';
 import { NetlinkBackendError } from './netlink-error.js';
 import { managedLinks, routerIdOf, toObserved } from './observe-mapping.js';
-import { RtnlClient } from './rtnl-client.js';
+import { type AddrInfo, type LinkInfo, RtnlClient } from './rtnl-client.js';
 import { UapiClient } from './uapi-client.js';
 import { WgGenlClient } from './wg-genl-client.js';
 import type { WgDevice } from './wg-genl-codec.js';
@@ -40,7 +46,19 @@ interface Sockets {
   readonly rtnl: RtnlClient;
   readonly genl: WgGenlClient;
   readonly wg: WgConfigurator;
+  /** Stops the link/address/route event watch. */
+  readonly unwatch: () => void;
 }
+
+/** How long observe's dumps stand in for facts' own. */
+const SNAPSHOT_MS = 2000;
+
+/** Route answers kept between reconciles: path MTU and outgoing interface. */
+type CachedRoute = {
+  readonly oif: number | undefined;
+  readonly mtu: number | undefined;
+  readonly local: boolean;
+};
 
 /**
  * A WireGuard backend over netlink. Its sockets open on the first call, in
@@ -53,6 +71,11 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
   readonly #options: NetlinkBackendOptions;
   readonly #uapi: UapiClient;
   #sockets: Sockets | undefined;
+  /** Dumps observe just took, for the next facts() to reuse. */
+  #snapshot: { at: number; links: LinkInfo[]; addrs: AddrInfo[] | undefined } | undefined;
+  /** Cleared by any link, address or route event, else after 60 s. */
+  readonly #routes = new HostAnswerCache<CachedRoute>();
+  #uncached = false;
 
   constructor(options: NetlinkBackendOptions = {}) {
     super();
@@ -90,7 +113,16 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
               },
             }
           : { mode, get: (n) => this.#uapi.get(n), set: (c) => this.#uapi.set(c) };
-      this.#sockets = { rtnl, genl, wg };
+      // Any link, address or route change may change a path MTU or an outgoing interface.
+      let unwatch: () => void;
+      try {
+        unwatch = RtnlClient.watch(() => this.#routes.invalidate());
+      } catch {
+        // No event socket: answer every facts() afresh rather than from a cache nothing clears.
+        this.#uncached = true;
+        unwatch = () => undefined;
+      }
+      this.#sockets = { rtnl, genl, wg, unwatch };
     } catch (e) {
       rtnl.close();
       genl.close();
@@ -102,6 +134,7 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
   protected override async shutdown(): Promise<void> {
     this.#sockets?.rtnl.close();
     this.#sockets?.genl.close();
+    this.#sockets?.unwatch();
   }
 
   async #resolveMode(genl: WgGenlClient): Promise<'kernel' | 'userspace'> {
@@ -129,9 +162,12 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
   /** One link dump, one address dump, then one WireGuard get per managed interface. */
   protected async observeInterfaces(): Promise<readonly ObservedInterface[]> {
     const { rtnl, wg } = this.#open();
-    const links = managedLinks(await rtnl.links());
+    const all = await rtnl.links();
+    const links = managedLinks(all);
+    this.#snapshot = { at: performance.now(), links: all, addrs: undefined };
     if (links.length === 0) return [];
     const addrs = await rtnl.addresses();
+    this.#snapshot = { at: performance.now(), links: all, addrs };
     const devices = await Promise.all(
       links.map(async (l): Promise<WgDevice | undefined> => {
         try {
@@ -157,6 +193,7 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
    */
   protected override async prepareApply(): Promise<LinkApplier> {
     const { rtnl, wg } = this.#open();
+    this.#snapshot = undefined;
     return new LinkApplier(rtnl, wg, this.#options.userspaceCommand);
   }
 
@@ -180,25 +217,48 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
       : new NetlinkBackendError(`${change.action} ${change.name}`, { cause: e });
   }
 
-  /** Router id, path MTUs (`ip route get`) and the interface of each address. */
+  /**
+   * Router id, path MTUs (`ip route get`, cached until a link, address or
+   * route event) and the interface of each VIP (by subnet). Reuses the dumps
+   * observe just took: nothing is sent in a steady state.
+   */
   protected override async gatherFacts(query: FactsQuery): Promise<HostFacts> {
     const { rtnl } = this.#open();
-    const links = await rtnl.links();
+    // Only the dumps of an observe just before (the same reconcile) stand in for new ones.
+    const handed = this.#snapshot;
+    this.#snapshot = undefined;
+    const snap = handed !== undefined && performance.now() - handed.at < SNAPSHOT_MS ? handed : undefined;
+    const links = snap?.links ?? (await rtnl.links());
     const byIndex = new Map(links.map((l) => [l.index, l]));
     const needAddrs = query.routerId || query.interfaceOf.length > 0;
-    const addrs = needAddrs ? await rtnl.addresses() : [];
+    const addrs = needAddrs ? (snap?.addrs ?? (await rtnl.addresses())) : [];
+    // Events invalidate; the fingerprint also catches a missed event on our own links' MTU.
+    if (this.#uncached) this.#routes.invalidate();
+    this.#routes.refresh(links.map((l) => `${l.index}:${l.mtu}:${l.up}`).join(','), performance.now());
     const pathMtu: Record<string, number> = {};
     for (const address of query.pathMtuTo) {
-      const route = await rtnl.routeTo(address).catch(() => undefined);
+      const route = await this.#route(rtnl, address);
       const mtu = route?.mtu ?? (route?.oif === undefined ? undefined : byIndex.get(route.oif)?.mtu);
       if (mtu !== undefined) pathMtu[address] = mtu;
     }
+    const held: HeldAddress[] = addrs.flatMap((a) => {
+      const ifname = byIndex.get(a.index)?.name;
+      return ifname === undefined ? [] : [{ ifname, address: a.address, prefixLength: a.prefixLength }];
+    });
     const interfaceOf: Record<string, string> = {};
     for (const address of query.interfaceOf) {
-      const held = addrs.find((a) => a.address === address);
-      const index = held?.index ?? (await rtnl.routeTo(address).catch(() => undefined))?.oif;
-      const name = index === undefined ? undefined : byIndex.get(index)?.name;
-      if (name !== undefined) interfaceOf[address] = name;
+      let name =
+        interfaceOnSubnet(address, held) ??
+        held.find((h) => h.address === address && h.ifname !== 'lo')?.ifname;
+      if (name === undefined) {
+        const route = await this.#route(rtnl, address);
+        // A local route (`dev lo`) says the host holds the address, not where it belongs.
+        name =
+          route === undefined || route.local || route.oif === undefined
+            ? undefined
+            : byIndex.get(route.oif)?.name;
+      }
+      if (name !== undefined && name !== 'lo') interfaceOf[address] = name;
     }
     const routerId = query.routerId ? routerIdOf(links, addrs) : undefined;
     return {
@@ -207,6 +267,14 @@ export class NetlinkBackend extends BaseBackend<LinkApplier> {
       interfaceOf,
       existingInterfaces: managedLinks(links).map((l) => l.name),
     };
+  }
+
+  async #route(rtnl: RtnlClient, address: string): Promise<CachedRoute | undefined> {
+    const cached = this.#routes.get(address);
+    if (cached !== undefined) return cached ?? undefined;
+    const route = await rtnl.routeTo(address).catch(() => undefined);
+    this.#routes.set(address, route ?? null);
+    return route;
   }
 }
 

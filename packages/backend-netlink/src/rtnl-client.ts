@@ -203,6 +203,21 @@ export class RtnlClient {
     };
   }
 
+  /**
+   * Call `onChange` on every link, address or route event (rtnetlink
+   * multicast groups, own socket). Returns a function that stops watching.
+   * The socket does not keep the process alive.
+   */
+  static watch(onChange: () => void): () => void {
+    const sock = createRtNetlink();
+    sock.socket.on('error', () => onChange());
+    for (const g of ['LINK', 'IPV4_IFADDR', 'IPV6_IFADDR', 'IPV4_ROUTE', 'IPV6_ROUTE'] as const)
+      sock.addMembership(g);
+    sock.on('message', () => onChange());
+    sock.socket.unref();
+    return () => sock.socket.close();
+  }
+
   /** Close the socket. */
   close(): void {
     this.#sock.socket.close();

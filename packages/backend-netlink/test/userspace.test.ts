@@ -117,6 +117,35 @@ describe.runIf(mustRunPrivileged())('netlink backend, userspace mode specifics',
     });
   });
 
+  it('keeps a VIP on its subnet once Keepalived adds it (as /32 on lo)', async () => {
+    const q = { pathMtuTo: [], interfaceOf: ['198.51.100.77'], routerId: false };
+    expect((await backend.facts(q)).interfaceOf).toEqual({ '198.51.100.77': 'veth0' });
+    await ns.exec(['ip', 'addr', 'add', '198.51.100.77/32', 'dev', 'lo']);
+    try {
+      expect((await backend.facts(q)).interfaceOf).toEqual({ '198.51.100.77': 'veth0' });
+    } finally {
+      await ns.exec(['ip', 'addr', 'del', '198.51.100.77/32', 'dev', 'lo']);
+    }
+  });
+
+  it('caches path MTUs until a route changes', async () => {
+    const q = { pathMtuTo: ['203.0.113.9'], interfaceOf: [], routerId: false };
+    // No route yet: no answer, and that too is cached.
+    expect((await backend.facts(q)).pathMtu).toEqual({});
+    await ns.exec(['ip', 'route', 'add', '203.0.113.9/32', 'via', '198.51.100.2', 'mtu', '1300']);
+    try {
+      // The route event reaches the backend's watch socket asynchronously.
+      let mtu: number | undefined;
+      for (let i = 0; i < 50 && mtu !== 1300; i++) {
+        mtu = (await backend.facts(q)).pathMtu['203.0.113.9'];
+        if (mtu !== 1300) await new Promise((res) => setTimeout(res, 20));
+      }
+      expect(mtu).toBe(1300);
+    } finally {
+      await ns.exec(['ip', 'route', 'del', '203.0.113.9/32']);
+    }
+  });
+
   it('deletes the TUN device and its wireguard-go exits', async () => {
     expect(await daemons()).toEqual(['wireguard-go wg50011']);
     const r = await backend.apply([{ action: 'delete', name: 'wg50011' }]);

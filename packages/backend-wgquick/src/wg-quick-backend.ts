@@ -21,7 +21,7 @@ import { type CommandOptions, type CommandRunner, ExecFileRunner } from './comma
 import { type LinkConfig, parseConf, peerSetArgs } from './conf-file.js';
 import { ConfStore } from './conf-store.js';
 import { commandError, WgQuickError } from './errors.js';
-import { gatherFacts } from './host-facts.js';
+import { HostFactsReader } from './host-facts.js';
 import { configAfterUpdate, configOfCreate, wireguardStep } from './link-update.js';
 import { addressesOf, joinObserved, parseIpAddrs, parseIpLinks, parseWgDump } from './observe-parsers.js';
 
@@ -42,10 +42,12 @@ export class WgQuickBackend extends BaseBackend {
   readonly #runner: CommandRunner;
   readonly #store: ConfStore;
   readonly #env: CommandOptions;
+  readonly #facts: HostFactsReader;
 
   constructor(options: WgQuickBackendOptions = {}) {
     super();
     this.#runner = options.runner ?? new ExecFileRunner();
+    this.#facts = new HostFactsReader(this.#runner);
     this.#store = new ConfStore(options.configDir ?? '/etc/wireguard');
     this.#env = options.userspace ? { env: { WG_QUICK_USERSPACE_IMPLEMENTATION: options.userspace } } : {};
     this.capabilities = {
@@ -78,7 +80,10 @@ export class WgQuickBackend extends BaseBackend {
         this.#runner.run(['ip', '-j', 'link']),
         this.#runner.run(['ip', '-j', 'addr']),
       ]);
-      return joinObserved(parseWgDump(dump.stdout), parseIpLinks(links.stdout), parseIpAddrs(addrs.stdout));
+      const snapshot = { links: parseIpLinks(links.stdout), addrs: parseIpAddrs(addrs.stdout) };
+      // facts() right after reuses these dumps instead of running `ip` again.
+      this.#facts.remember(snapshot);
+      return joinObserved(parseWgDump(dump.stdout), snapshot.links, snapshot.addrs);
     } catch (e) {
       // Never quote the dump: it holds private keys.
       throw commandError(e, [], 'is wireguard-tools installed and are we root?');
@@ -86,6 +91,7 @@ export class WgQuickBackend extends BaseBackend {
   }
 
   protected async applyChange(change: InterfaceChange, step: ChangeStep): Promise<void> {
+    this.#facts.forget();
     if (change.action === 'create') await this.#create(change, step);
     else if (change.action === 'update') await this.#update(change, step);
     else await this.#delete(change, step);
@@ -217,10 +223,14 @@ export class WgQuickBackend extends BaseBackend {
     return parseConf(name, text);
   }
 
-  /** Equivalent to: `ip -j addr`, `ip -j link`, `ip -j route get ADDR` per address. */
+  /**
+   * Equivalent to: `ip -j addr`, `ip -j link` (unless observe just ran them),
+   * `ip -j route get ADDR` per address not cached; no command at all in a
+   * steady state right after observe.
+   */
   protected override async gatherFacts(query: FactsQuery): Promise<HostFacts> {
     try {
-      return await gatherFacts(this.#runner, query);
+      return await this.#facts.gather(query);
     } catch (e) {
       throw commandError(e, []);
     }

@@ -237,6 +237,74 @@ describe('WgQuickBackend with a fake runner', () => {
   });
 });
 
+describe('WgQuickBackend facts in a steady state', () => {
+  const link = (ifindex: number, ifname: string, mtu: number) => ({ ifindex, ifname, mtu, flags: ['UP'] });
+  const host = (lan = '192.0.2.1', lanMtu = 1500) => ({
+    links: [link(1, 'lo', 65536), link(2, 'eth0', lanMtu), link(3, 'eth1', 1500)],
+    addrs: [
+      // The VIP as seen during bring-up: a /32 on lo.
+      {
+        ...link(1, 'lo', 65536),
+        addr_info: [{ family: 'inet', local: '192.0.2.100', prefixlen: 32, scope: 'global' }],
+      },
+      {
+        ...link(2, 'eth0', lanMtu),
+        addr_info: [{ family: 'inet', local: lan, prefixlen: 24, scope: 'global' }],
+      },
+      {
+        ...link(3, 'eth1', 1500),
+        addr_info: [{ family: 'inet', local: '198.51.100.1', prefixlen: 24, scope: 'global' }],
+      },
+    ],
+  });
+  const fake = (state: { host: ReturnType<typeof host> }) =>
+    new FakeCommandRunner((argv) => {
+      const a = argv.join(' ');
+      if (a === 'ip -j link') return { stdout: JSON.stringify(state.host.links), stderr: '' };
+      if (a === 'ip -j addr') return { stdout: JSON.stringify(state.host.addrs), stderr: '' };
+      // The VIP is local now: the kernel answers `local ... dev lo`.
+      if (a === 'ip -j route get 192.0.2.100') return { stdout: '[{"type":"local","dev":"lo"}]', stderr: '' };
+      if (argv[1] === '-j' && argv[2] === 'route') return { stdout: '[{"dev":"eth1"}]', stderr: '' };
+      return { stdout: '', stderr: '' };
+    });
+  const query = { pathMtuTo: ['203.0.113.5', '203.0.113.6'], interfaceOf: ['192.0.2.100'], routerId: true };
+
+  it('runs three commands per no-op observe + facts, route lookups once until the host changes', async () => {
+    const state = { host: host() };
+    const runner = fake(state);
+    const b = new WgQuickBackend({ runner });
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = runner.calls.length;
+      await b.observe();
+      const f = await b.facts(query);
+      counts.push(runner.calls.length - before);
+      expect(f.pathMtu).toEqual({ '203.0.113.5': 1500, '203.0.113.6': 1500 });
+      // By subnet: neither the /32 on lo nor `route get` (dev lo) moves the VIP.
+      expect(f.interfaceOf).toEqual({ '192.0.2.100': 'eth0' });
+    }
+    expect(counts).toEqual([5, 3, 3]);
+    // An address changed: the cached routes are asked again.
+    state.host = host('192.0.2.2');
+    const before = runner.calls.length;
+    await b.observe();
+    await b.facts(query);
+    expect(runner.calls.slice(before).filter((c) => c.argv[2] === 'route')).toHaveLength(2);
+  });
+
+  it('dumps links and addresses itself when observe did not just run, or an apply came between', async () => {
+    const runner = fake({ host: host() });
+    const b = new WgQuickBackend({ runner, configDir: tempDir() });
+    await b.facts(query);
+    await b.facts(query);
+    expect(runner.calls.filter((c) => c.argv.join(' ') === 'ip -j addr')).toHaveLength(2);
+    await b.observe();
+    await b.apply([{ action: 'delete', name: 'wg50005' }]);
+    await b.facts(query);
+    expect(runner.calls.filter((c) => c.argv.join(' ') === 'ip -j addr')).toHaveLength(4);
+  });
+});
+
 describe('scrub', () => {
   it('hides given private keys and other key-shaped text', () => {
     const k = keys.generate();

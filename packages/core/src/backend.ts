@@ -91,7 +91,11 @@ export interface WireGuardBackend {
   apply(changes: readonly InterfaceChange[]): Promise<ApplyReport>;
   /**
    * Host facts for reconcile. Raises {@link BackendNotSupportedError} when
-   * `capabilities.facts` is false.
+   * `capabilities.facts` is false. Called right after `observe()` in every
+   * reconcile: a backend may reuse what that observe read and cache route
+   * answers, as long as a link, address or route change shows in the next
+   * answer (the built-in backends: netlink at once, on rtnetlink events;
+   * wgquick at once for links and addresses, within 60 s for a route alone).
    */
   facts(query: FactsQuery): Promise<HostFacts>;
   /**

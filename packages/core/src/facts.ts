@@ -2,6 +2,7 @@
  * Facts about the host that reconcile needs and cannot compute itself.
  * @module
  */
+import { contains, parsePrefix } from './prefix.js';
 
 /** Host facts, gathered by a backend (or given by a test). */
 export interface HostFacts {
@@ -20,3 +21,77 @@ export interface HostFacts {
 
 /** No facts known. */
 export const NO_FACTS: HostFacts = { pathMtu: {}, interfaceOf: {} };
+
+/** An address an interface holds, as an address dump reports it. */
+export interface HeldAddress {
+  readonly ifname: string;
+  /** Address text, no length. */
+  readonly address: string;
+  readonly prefixLength: number;
+}
+
+/**
+ * The interface that a VIP belongs on: the one holding a subnet that
+ * contains it (longest subnet first, then name). The VIP itself, host
+ * addresses (/32, /128: what Keepalived adds) and `lo` never count, so the
+ * answer does not change once Keepalived has added the VIP somewhere.
+ */
+export function interfaceOnSubnet(address: string, held: readonly HeldAddress[]): string | undefined {
+  const target = parsePrefix(address);
+  if (!target.ok) return undefined;
+  let best: { ifname: string; length: number } | undefined;
+  for (const h of held) {
+    if (h.ifname === 'lo') continue;
+    const own = parsePrefix(h.address);
+    if (own.ok && own.value.family === target.value.family && own.value.first === target.value.first)
+      continue;
+    const subnet = parsePrefix(`${h.address}/${h.prefixLength}`);
+    if (!subnet.ok || subnet.value.length === (subnet.value.family === 4 ? 32 : 128)) continue;
+    if (!contains(subnet.value, target.value)) continue;
+    if (
+      !best ||
+      subnet.value.length > best.length ||
+      (subnet.value.length === best.length && h.ifname < best.ifname)
+    )
+      best = { ifname: h.ifname, length: subnet.value.length };
+  }
+  return best?.ifname;
+}
+
+/**
+ * Per-address answers (route lookups: path MTU, outgoing interface) kept
+ * until the host changes: the caller passes a fingerprint of what it last
+ * saw (links, MTUs, addresses) and the time; a new fingerprint, an explicit
+ * {@link invalidate} (a route event) or `ttlMs` passing forgets them all.
+ */
+export class HostAnswerCache<T> {
+  readonly #entries = new Map<string, T | null>();
+  #fingerprint: string | undefined;
+  #since = 0;
+  /** @param ttlMs how long answers are kept at most (default 60 s). */
+  constructor(readonly ttlMs = 60_000) {}
+
+  /** Forget every answer when the host looks different or they are too old. */
+  refresh(fingerprint: string, now: number): void {
+    if (fingerprint !== this.#fingerprint || now - this.#since >= this.ttlMs) {
+      this.#entries.clear();
+      this.#fingerprint = fingerprint;
+      this.#since = now;
+    }
+  }
+
+  /** Forget every answer (a link, address or route changed). */
+  invalidate(): void {
+    this.#fingerprint = undefined;
+  }
+
+  /** The answer, `null` for "no answer", `undefined` when not cached. */
+  get(key: string): T | null | undefined {
+    return this.#entries.get(key);
+  }
+
+  /** Keep an answer; `null` records "no answer" (no route), asked again after the next change. */
+  set(key: string, value: T | null): void {
+    this.#entries.set(key, value);
+  }
+}

@@ -81,7 +81,13 @@ export {
   type ValidationIssue,
   WgGatewayError,
 } from './errors.js';
-export { type HostFacts, NO_FACTS } from './facts.js';
+export {
+  type HeldAddress,
+  HostAnswerCache,
+  type HostFacts,
+  interfaceOnSubnet,
+  NO_FACTS,
+} from './facts.js';
 export { type DaemonPlan, Gateway, type GatewayPlan, type GatewayPorts } from './gateway.js';
 export type {
   DaemonApplyResult,

@@ -17,6 +17,7 @@ import type { BirdAdapter } from '../bird/bird-adapter.js';
 import type { KeepalivedAdapter } from '../keepalived/keepalived-adapter.js';
 import { FileStateStore } from '../state/file-state-store.js';
 import { CHECK_ROUTE_SCRIPT } from '../system/scripts.js';
+import { throttledHost } from '../system/throttled-host.js';
 import { type BackendRegistry, defaultBackendRegistry, touchesHost } from './backend-registry.js';
 import {
   type ConfigOverrides,
@@ -86,7 +87,8 @@ export async function composeGateway(
     exchange,
     backend,
     daemons: [...daemons.daemons, ...(options.extraDaemons ?? [])],
-    ...(daemons.host ? { host: daemons.host } : {}),
+    // Host switches are checked once a minute, not on every reconcile (no sysctl in a steady state).
+    ...(daemons.host ? { host: throttledHost(daemons.host) } : {}),
     clock: { now: () => Date.now() },
     keys: new NodeKeySource(),
   };
