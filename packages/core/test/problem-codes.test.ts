@@ -15,6 +15,11 @@ const NOT_CODES = new Set([
   'ERR_MODULE_NOT_FOUND',
   'WG_GATEWAY_SKIP_SUITES',
   'WG_GATEWAY_TEST_PAUSE_BEFORE_RENAME',
+  // rtnetlink multicast group names (backend-netlink's event watch).
+  'IPV4_IFADDR',
+  'IPV6_IFADDR',
+  'IPV4_ROUTE',
+  'IPV6_ROUTE',
 ]);
 /** The daemons whose adapters build codes as `${codePrefix}_...`. */
 const DAEMON_PREFIXES = ['BIRD', 'KEEPALIVED'];
