@@ -19,6 +19,7 @@ export * from './gateway.js';
 export * from './gateway-ports.js';
 export * from './gateway-report.js';
 export * from './keys.js';
+export * from './mss-clamp.js';
 export * from './mtu.js';
 export * from './observed.js';
 export * from './ownership.js';

@@ -31,6 +31,8 @@ export * from './state/file-state-store.js';
 export * from './state/state-errors.js';
 export * from './system/command.js';
 export * from './system/daemon-error.js';
+export * from './system/host-setup.js';
 export * from './system/ip-forwarding.js';
+export * from './system/multipath-hash.js';
 export * from './system/process.js';
 export * from './system/scripts.js';

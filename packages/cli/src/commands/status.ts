@@ -4,7 +4,13 @@
  */
 
 import type { LinkRecord, ObservedInterface, Problem } from '@wg-gateway/core';
-import type { ComposedGateway, OspfNeighbor, VrrpState } from '@wg-gateway/runtime';
+import type {
+  ComposedGateway,
+  HostSetupStatus,
+  MssClampStatus,
+  OspfNeighbor,
+  VrrpState,
+} from '@wg-gateway/runtime';
 import type { Command } from 'commander';
 import { bindAction, EXIT, examples, out } from '../command-kit.js';
 import { openGateway } from '../global-options.js';
@@ -35,6 +41,10 @@ export interface StatusReport {
   readonly ospf: { readonly neighbors: readonly OspfNeighbor[] } | { readonly error: string };
   readonly vrrp: { readonly states: readonly VrrpState[] } | { readonly error: string } | null;
   readonly problems: readonly Problem[];
+  /** Forwarding, multipath hashing and MSS clamping as the host has them now. */
+  readonly host:
+    | { readonly setup: HostSetupStatus; readonly mssClamp: MssClampStatus }
+    | { readonly error: string };
 }
 
 /** Join saved links with what the backend observes (closed links are left out). */
@@ -89,6 +99,16 @@ export async function collectStatus(wiring: ComposedGateway): Promise<StatusRepo
       (e: unknown) => ({ error: message(e) }),
     );
   }
+  let host: StatusReport['host'];
+  try {
+    const { hostSetupStatus, mssClampStatus } = await import('@wg-gateway/runtime');
+    host = {
+      setup: await hostSetupStatus({ multipathHashPolicy: runtime.host.multipathHashPolicy }),
+      mssClamp: await mssClampStatus(group, runtime),
+    };
+  } catch (e) {
+    host = { error: message(e) };
+  }
   let problems: readonly Problem[];
   try {
     problems = (await wiring.gateway.plan()).problems;
@@ -102,7 +122,28 @@ export async function collectStatus(wiring: ComposedGateway): Promise<StatusRepo
     ospf,
     vrrp,
     problems,
+    host,
   };
+}
+
+/** The host section's lines: each sysctl with what the gateway wants, and MSS clamping. */
+function hostLines(host: StatusReport['host']): string[] {
+  if ('error' in host) return [`  unavailable: ${host.error}`];
+  const { setup, mssClamp } = host;
+  const show = (v: unknown) => (v === undefined ? 'unreadable' : String(v));
+  const lines = Object.entries(setup.forwarding).map(
+    ([k, v]) => `  ${k} = ${v === undefined ? 'unreadable' : v ? 1 : 0}${v === true ? '' : ' (want 1)'}`,
+  );
+  for (const [k, v] of Object.entries(setup.multipathHash)) {
+    const want = setup.wantedMultipathHash;
+    lines.push(
+      `  ${k} = ${show(v)}${want === 'off' ? ' (left alone)' : v === want ? '' : ` (want ${want})`}`,
+    );
+  }
+  lines.push(
+    `  MSS clamping: ${mssClamp.mode}, ${mssClamp.loaded ? 'loaded' : 'not loaded'}${mssClamp.enabled === mssClamp.loaded ? '' : mssClamp.enabled ? ' (want loaded)' : ' (want removed)'}`,
+  );
+  return lines;
 }
 
 /** The status as text tables. */
@@ -143,6 +184,7 @@ export function statusText(s: StatusReport, now: number): string {
         s.vrrp.states.map((v) => [v.kind, v.name, v.state]),
       ).trimEnd(),
     );
+  parts.push('Host:', ...hostLines(s.host));
   parts.push('Problems:');
   parts.push(s.problems.length === 0 ? '  (none)' : s.problems.map((p) => `  ${problemLine(p)}`).join('\n'));
   return `${parts.join('\n')}\n`;
