@@ -49,6 +49,22 @@ describe.runIf(mustRunPrivileged())('MSS clamping table (nft, inside a namespace
     expect(await daemon.isRunning()).toBe(false);
   });
 
+  it('is loaded again by the supervisor when someone flushed the ruleset', async () => {
+    const daemon = new NftTableDaemon({
+      name: 'mss-clamp',
+      table: MSS_CLAMP_TABLE,
+      configPath: join(dir, 'supervised.nft'),
+      commandPrefix: ns.enter,
+    });
+    await daemon.apply(
+      mssClampDaemon(daemon).render({ interfaces: [{ name: 'wg50001', mtu: 1280 }] } as never),
+    );
+    await ns.exec(['nft', 'flush', 'ruleset']);
+    expect(await daemon.isRunning()).toBe(false);
+    expect(await daemon.supervise()).toEqual({ action: 'restarted', attempt: 1 });
+    expect(await daemon.isRunning()).toBe(true);
+  });
+
   it('refuses a rule set nft does not accept, with the daemon named in the code', async () => {
     const daemon = new NftTableDaemon({
       name: 'mss-clamp',
