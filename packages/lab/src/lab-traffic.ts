@@ -121,17 +121,29 @@ export async function iperf(
     }
     const out = r.stdout;
     const json = JSON.parse(out) as {
-      end: {
-        sum_received: { bits_per_second: number; bytes: number; seconds: number };
+      error?: string;
+      end?: {
+        sum_received?: { bits_per_second: number; bytes: number; seconds: number };
         cpu_utilization_percent?: { host_total: number; remote_total: number };
       };
     };
+    const received = json.end?.sum_received;
+    if (received === undefined) {
+      // iperf3 can exit 0 with only an error in its JSON (e.g. the server went away mid-test).
+      throw new LabError(
+        `iperf3 to ${address} reported no result: ${json.error ?? 'no end.sum_received'}`,
+        'run it again',
+        {
+          part: 'exec',
+        },
+      );
+    }
     return {
-      bitsPerSecond: json.end.sum_received.bits_per_second,
-      bytes: json.end.sum_received.bytes,
-      seconds: json.end.sum_received.seconds,
-      senderCpuPercent: json.end.cpu_utilization_percent?.host_total ?? 0,
-      receiverCpuPercent: json.end.cpu_utilization_percent?.remote_total ?? 0,
+      bitsPerSecond: received.bits_per_second,
+      bytes: received.bytes,
+      seconds: received.seconds,
+      senderCpuPercent: json.end?.cpu_utilization_percent?.host_total ?? 0,
+      receiverCpuPercent: json.end?.cpu_utilization_percent?.remote_total ?? 0,
     };
   } finally {
     try {
