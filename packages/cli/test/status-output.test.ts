@@ -69,6 +69,7 @@ describe('status', () => {
       exchange: null,
       udpPorts: [50001, 50003],
       portRange: { min: 50000, max: 52000 },
+      host: { error: 'not read in this test' },
     };
     const text = statusText(report, NOW);
     expect(text).toMatch(/wg50003\s+open\s+a-b\s+b1\s+-\s+never\s+down/);

@@ -91,9 +91,13 @@ export interface DaemonConfigurator {
   installed(): Promise<string | undefined>;
 }
 
-/** Host switches the gateway needs (IP forwarding). */
+/** Host switches the gateway needs (IP forwarding, the multipath hash policy), set before every WireGuard apply. */
 export interface HostSystem {
-  /** Switch IPv4 and IPv6 forwarding on; throws naming the sysctl it could not set. */
+  /**
+   * Switch IPv4 and IPv6 forwarding on and set the host's routing switches
+   * (layer-4 multipath hashing, so flows spread over the ECMP tunnels);
+   * throws naming the sysctl it could not set.
+   */
   enableForwarding(): Promise<void>;
 }
 

@@ -108,6 +108,13 @@ export {
   type StageTiming,
 } from './gateway-report.js';
 export { type KeyPair, type KeySource, NodeKeySource, seededKeySource } from './keys.js';
+export {
+  clampedMss,
+  MSS_CLAMP_TABLE,
+  type MssClampOptions,
+  mssClampDaemon,
+  renderMssClampRuleset,
+} from './mss-clamp.js';
 export type { ObservedInterface, ObservedPeer } from './observed.js';
 export { isManaged, MANAGED_ALIAS } from './ownership.js';
 export type { GroupPeerData, ListenPort, PeerData, PeerDataResult, PeerDataWire } from './peer-data.js';

@@ -173,6 +173,26 @@ export const PROBLEM_CODES: Readonly<Record<string, ProblemCodeInfo>> = {
     'IP forwarding could not be switched on.',
     'Run as root, or set the sysctl named in the message in /etc/sysctl.d/.',
   ),
+  MULTIPATH_HASH_FAILED: e(
+    ['runtime'],
+    'The multipath hash policy sysctl (`net.ipv4/ipv6.fib_multipath_hash_policy`) could not be set.',
+    'Run as root on a kernel that knows the policy, or set `runtime.host.multipath-hash-policy` to another value or `off` (docs/tuning.md).',
+  ),
+  MSS_CLAMP_CONFIG_INVALID: e(
+    ['runtime'],
+    'The rendered MSS-clamping rule set was refused by `nft -c`.',
+    'The previous table stays loaded; check that nftables is installed and the kernel has nf_tables, or set `runtime.host.mss-clamping: off`.',
+  ),
+  MSS_CLAMP_LOAD_FAILED: e(
+    ['runtime'],
+    '`nft -f` could not load the MSS-clamping table.',
+    'Run as root with nftables installed; `nft list table inet wg_gateway_mss` shows what is loaded. Or set `runtime.host.mss-clamping: off`.',
+  ),
+  MSS_CLAMP_DELETE_FAILED: e(
+    ['runtime'],
+    'The MSS-clamping table could not be removed (`mss-clamping: off`).',
+    'Remove it by hand: `nft delete table inet wg_gateway_mss`.',
+  ),
 
   // Exchange.
   EXCHANGE_FAILED: e(

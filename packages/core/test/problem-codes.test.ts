@@ -23,6 +23,16 @@ const NOT_CODES = new Set([
 ]);
 /** The daemons whose adapters build codes as `${codePrefix}_...`. */
 const DAEMON_PREFIXES = ['BIRD', 'KEEPALIVED'];
+/** The nftables table daemon (runtime's MSS clamping, stage `mss-clamp`). */
+const NFT_PREFIXES = ['MSS_CLAMP'];
+
+/** Which daemons raise `${codePrefix}_${suffix}` from `file`. */
+function daemonPrefixes(file: string, suffix: string): string[] {
+  if (file.endsWith('nft-table-daemon.ts')) return NFT_PREFIXES;
+  // The skeleton's config check serves the nftables daemon too (process mode, no include mode).
+  if (suffix === 'CONFIG_INVALID') return [...DAEMON_PREFIXES, ...NFT_PREFIXES];
+  return DAEMON_PREFIXES;
+}
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
@@ -47,7 +57,7 @@ function codesInSources(): Map<string, string> {
       for (const m of text.matchAll(/'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)'/g)) add(m[1] as string);
       for (const m of text.matchAll(/(?:code: |Error\(\s*)'([A-Z][A-Z0-9]+)'/g)) add(m[1] as string);
       for (const m of text.matchAll(/`\$\{this\.codePrefix\}_([A-Z0-9_]+)`/g))
-        for (const prefix of DAEMON_PREFIXES) add(`${prefix}_${m[1]}`);
+        for (const prefix of daemonPrefixes(file, m[1] as string)) add(`${prefix}_${m[1]}`);
     }
   }
   return found;

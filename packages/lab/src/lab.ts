@@ -24,6 +24,7 @@ import {
   checkUnitConfig,
   handWrittenMainConfigs,
   type UnitPaths,
+  type UnitRuntimeConfig,
   unitConfig,
   unitPaths,
 } from './unit-config.js';
@@ -195,10 +196,17 @@ export class Lab {
       : { exchange: `dir:${join(this.record.dir, 'exchange')}` };
   }
 
-  /** (Re)write a unit's config file; `peerings` defaults to the topology's. */
-  async writeUnitConfig(unit: string, peerings?: readonly PeeringPlan[]): Promise<void> {
+  /**
+   * (Re)write a unit's config file; `peerings` defaults to the topology's,
+   * `host` (the `runtime.host` section) to the defaults.
+   */
+  async writeUnitConfig(
+    unit: string,
+    peerings?: readonly PeeringPlan[],
+    host?: UnitRuntimeConfig['host'],
+  ): Promise<void> {
     const { site, unit: u } = findUnit(this.plan, unit);
-    const config = unitConfig(this.plan, site, u, this.record.dir, this.exchangeConfig(), peerings);
+    const config = unitConfig(this.plan, site, u, this.record.dir, this.exchangeConfig(), peerings, host);
     checkUnitConfig(config, this.paths(unit).config);
     await writeFile(this.paths(unit).config, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   }

@@ -91,6 +91,7 @@ export function unitConfig(
   labDir: string,
   exchange: { readonly exchange: string; readonly etcdPrefix?: string },
   peerings: readonly PeeringPlan[] = plan.peerings,
+  host?: UnitRuntimeConfig['host'],
 ): UnitConfigFile {
   const p = unitPaths(labDir, unit.name);
   return {
@@ -130,6 +131,8 @@ export function unitConfig(
         ...(site.include ? { 'main-config': p.keepalivedMain } : {}),
       },
       'uapi-dir': '/run/wireguard',
+      // Host setup as on a real host (layer-4 hashing, MSS clamping) unless a test overrides it.
+      ...(host === undefined ? {} : { host }),
       'interval-seconds': 10,
       'debounce-ms': 200,
     },

@@ -6,12 +6,8 @@ import {
   uniquePrefix,
 } from '@wg-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  enableIpForwarding,
-  ForwardingError,
-  ipForwardingStatus,
-  SysctlHostSystem,
-} from '../src/system/ip-forwarding.js';
+import { SysctlHostSystem } from '../src/system/host-setup.js';
+import { enableIpForwarding, ForwardingError, ipForwardingStatus } from '../src/system/ip-forwarding.js';
 
 const prefix = uniquePrefix('wbf');
 

@@ -4,7 +4,14 @@
  */
 
 import type { ExchangeHealth, LinkRecord, ObservedInterface, Problem } from '@wg-gateway/core';
-import { type ComposedGateway, linkIsUp, type OspfNeighbor, type VrrpState } from '@wg-gateway/runtime';
+import {
+  type ComposedGateway,
+  type HostSetupStatus,
+  linkIsUp,
+  type MssClampStatus,
+  type OspfNeighbor,
+  type VrrpState,
+} from '@wg-gateway/runtime';
 import type { Command } from 'commander';
 import { bindAction, EXIT, examples, out } from '../command-kit.js';
 import { openGateway } from '../global-options.js';
@@ -50,6 +57,10 @@ export interface StatusReport {
   readonly udpPorts: readonly number[];
   /** The configured port range the ports come from (`port-range`). */
   readonly portRange: { readonly min: number; readonly max: number };
+  /** Forwarding, multipath hashing and MSS clamping as the host has them now. */
+  readonly host:
+    | { readonly setup: HostSetupStatus; readonly mssClamp: MssClampStatus }
+    | { readonly error: string };
 }
 
 /** Join saved links with what the backend observes (closed links are left out). */
@@ -107,6 +118,16 @@ export async function collectStatus(wiring: ComposedGateway): Promise<StatusRepo
       (e: unknown) => ({ error: message(e) }),
     );
   }
+  let host: StatusReport['host'];
+  try {
+    const { hostSetupStatus, mssClampStatus } = await import('@wg-gateway/runtime');
+    host = {
+      setup: await hostSetupStatus({ multipathHashPolicy: runtime.host.multipathHashPolicy }),
+      mssClamp: await mssClampStatus(group, runtime),
+    };
+  } catch (e) {
+    host = { error: message(e) };
+  }
   let problems: readonly Problem[];
   let exchange: ExchangeHealth | null = null;
   const ports = new Set<number>();
@@ -128,7 +149,28 @@ export async function collectStatus(wiring: ComposedGateway): Promise<StatusRepo
     exchange,
     udpPorts: [...ports].sort((a, b) => a - b),
     portRange: group.portRange,
+    host,
   };
+}
+
+/** The host section's lines: each sysctl with what the gateway wants, and MSS clamping. */
+function hostLines(host: StatusReport['host']): string[] {
+  if ('error' in host) return [`  unavailable: ${host.error}`];
+  const { setup, mssClamp } = host;
+  const show = (v: unknown) => (v === undefined ? 'unreadable' : String(v));
+  const lines = Object.entries(setup.forwarding).map(
+    ([k, v]) => `  ${k} = ${v === undefined ? 'unreadable' : v ? 1 : 0}${v === true ? '' : ' (want 1)'}`,
+  );
+  for (const [k, v] of Object.entries(setup.multipathHash)) {
+    const want = setup.wantedMultipathHash;
+    lines.push(
+      `  ${k} = ${show(v)}${want === 'off' ? ' (left alone)' : v === want ? '' : ` (want ${want})`}`,
+    );
+  }
+  lines.push(
+    `  MSS clamping: ${mssClamp.mode}, ${mssClamp.loaded ? 'loaded' : 'not loaded'}${mssClamp.enabled === mssClamp.loaded ? '' : mssClamp.enabled ? ' (want loaded)' : ' (want removed)'}`,
+  );
+  return lines;
 }
 
 /** The status as text tables. */
@@ -190,6 +232,7 @@ export function statusText(s: StatusReport, now: number): string {
       s.udpPorts.length === 0 ? '(none yet)' : s.udpPorts.join(' ')
     }`,
   );
+  parts.push('Host:', ...hostLines(s.host));
   parts.push('Problems:');
   parts.push(s.problems.length === 0 ? '  (none)' : s.problems.map((p) => `  ${problemLine(p)}`).join('\n'));
   return `${parts.join('\n')}\n`;

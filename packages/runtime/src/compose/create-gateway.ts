@@ -15,6 +15,7 @@ import {
 } from '@wg-gateway/core';
 import type { BirdAdapter } from '../bird/bird-adapter.js';
 import type { KeepalivedAdapter } from '../keepalived/keepalived-adapter.js';
+import type { NftTableDaemon } from '../nftables/nft-table-daemon.js';
 import { FileStateStore } from '../state/file-state-store.js';
 import { CHECK_ROUTE_SCRIPT } from '../system/scripts.js';
 import { throttledHost } from '../system/throttled-host.js';
@@ -53,6 +54,8 @@ export interface ComposedGateway {
   /** The real adapters; undefined with a backend that touches no host (dry run). */
   readonly bird: BirdAdapter | undefined;
   readonly keepalived: KeepalivedAdapter | undefined;
+  /** The MSS clamping table (see `mssClamping`); undefined when not managed or read-only. */
+  readonly mssClamp: NftTableDaemon | undefined;
   /** Release sockets, watches and clients. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -102,6 +105,7 @@ export async function composeGateway(
     state,
     bird: daemons.birdAdapter,
     keepalived: daemons.keepalivedAdapter,
+    mssClamp: daemons.mssClamp,
     close: () => {
       closed ??= Promise.allSettled([backend.close(), exchange.close()]).then(() => undefined);
       return closed;

@@ -1,10 +1,11 @@
 /**
- * The daemons a composed gateway drives (BIRD, Keepalived) and the host
- * switches (IP forwarding). All daemon construction lives here, so that a
+ * The daemons a composed gateway drives (MSS clamping, BIRD, Keepalived)
+ * and the host switches (IP forwarding, multipath hashing). All daemon construction lives here, so that a
  * new daemon is one more entry in this file.
  * @module
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
   birdDaemon,
   type DaemonConfigurator,
@@ -12,13 +13,17 @@ import {
   type GroupConfig,
   type HostSystem,
   keepalivedDaemon,
+  MSS_CLAMP_TABLE,
+  mssClampDaemon,
   WgGatewayError,
 } from '@wg-gateway/core';
 import { BirdAdapter } from '../bird/bird-adapter.js';
 import { KeepalivedAdapter } from '../keepalived/keepalived-adapter.js';
 import { vrrpNotifyBlock } from '../keepalived/vrrp-state.js';
-import { enableIpForwarding } from '../system/ip-forwarding.js';
+import { NftTableDaemon } from '../nftables/nft-table-daemon.js';
+import { SysctlHostSystem } from '../system/host-setup.js';
 import { VRRP_NOTIFY_SCRIPT } from '../system/scripts.js';
+import { findProgram } from './preflight.js';
 import type { RuntimeSettings } from './runtime-section.js';
 
 /** The daemons of one gateway. */
@@ -28,6 +33,8 @@ export interface GatewayDaemons {
   /** The real adapters; undefined when `readOnly`. */
   readonly birdAdapter: BirdAdapter | undefined;
   readonly keepalivedAdapter: KeepalivedAdapter | undefined;
+  /** The MSS clamping table; undefined when `readOnly` or not managed (see {@link mssClamping}). */
+  readonly mssClamp: NftTableDaemon | undefined;
   /** Undefined when `readOnly`. */
   readonly host: HostSystem | undefined;
 }
@@ -80,6 +87,24 @@ function readOnlyConfigurator(
   };
 }
 
+/** The nftables file of the MSS clamping table (`runtime.host.mss-clamping-file`, or beside the state file). */
+export function mssClampFile(group: GroupConfig, rt: RuntimeSettings): string {
+  return rt.host.mssClampingFile ?? join(dirname(group.paths.state), 'mss-clamp.nft');
+}
+
+/**
+ * Whether the gateway drives the MSS clamping table (`managed`: `on`, or
+ * `nft` installed, so that `off` removes a table an earlier config loaded)
+ * and whether it wants it loaded (`on`, or `auto` with `nft` installed).
+ */
+export function mssClamping(
+  rt: RuntimeSettings,
+  hasNft = findProgram('nft') !== undefined,
+): { managed: boolean; enabled: boolean } {
+  const mode = rt.host.mssClamping;
+  return { managed: mode === 'on' || hasNft, enabled: mode === 'on' || (mode === 'auto' && hasNft) };
+}
+
 /**
  * Build the daemons for `group` under `runtime`. With `readOnly` (a backend
  * that touches no host, like the dry run) nothing is started, written or
@@ -89,6 +114,7 @@ export function createDaemons(group: GroupConfig, rt: RuntimeSettings, readOnly:
   if (readOnly) {
     const block = vrrpNotifyBlock(rt.keepalived.runDir, VRRP_NOTIFY_SCRIPT);
     return {
+      // No MSS clamping entry: a backend that touches no host has no tables to diff.
       daemons: [
         birdDaemon(
           readOnlyConfigurator('bird', () => readInstalledConfig('bird', group.paths.birdConfig)),
@@ -104,6 +130,7 @@ export function createDaemons(group: GroupConfig, rt: RuntimeSettings, readOnly:
       ],
       birdAdapter: undefined,
       keepalivedAdapter: undefined,
+      mssClamp: undefined,
       host: undefined,
     };
   }
@@ -120,14 +147,41 @@ export function createDaemons(group: GroupConfig, rt: RuntimeSettings, readOnly:
     runDir: rt.keepalived.runDir,
     ...(rt.keepalived.mainConfig === undefined ? {} : { include: { mainConfig: rt.keepalived.mainConfig } }),
   });
+  const clamp = mssClamping(rt);
+  const mssClamp = clamp.managed
+    ? new NftTableDaemon({ name: 'mss-clamp', table: MSS_CLAMP_TABLE, configPath: mssClampFile(group, rt) })
+    : undefined;
   return {
-    daemons: [birdAdapter.daemonSpec(), keepalivedAdapter.daemonSpec()],
+    daemons: [
+      ...(mssClamp ? [mssClampDaemon(mssClamp, { enabled: clamp.enabled })] : []),
+      birdAdapter.daemonSpec(),
+      keepalivedAdapter.daemonSpec(),
+    ],
     birdAdapter,
     keepalivedAdapter,
-    host: {
-      enableForwarding: async () => {
-        await enableIpForwarding();
-      },
-    },
+    mssClamp,
+    host: new SysctlHostSystem({ multipathHashPolicy: rt.host.multipathHashPolicy }),
   };
+}
+
+/** What `status` reports of MSS clamping. */
+export interface MssClampStatus {
+  readonly mode: RuntimeSettings['host']['mssClamping'];
+  /** Whether the gateway wants the table loaded (see {@link mssClamping}). */
+  readonly enabled: boolean;
+  /** Whether the table is loaded now. */
+  readonly loaded: boolean;
+}
+
+/** Whether the MSS clamping table is wanted and loaded. Equivalent to: `nft list table inet wg_gateway_mss`. */
+export async function mssClampStatus(group: GroupConfig, rt: RuntimeSettings): Promise<MssClampStatus> {
+  const clamp = mssClamping(rt);
+  const loaded = clamp.managed
+    ? await new NftTableDaemon({
+        name: 'mss-clamp',
+        table: MSS_CLAMP_TABLE,
+        configPath: mssClampFile(group, rt),
+      }).isRunning()
+    : false;
+  return { mode: rt.host.mssClamping, enabled: clamp.enabled, loaded };
 }

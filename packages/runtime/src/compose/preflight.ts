@@ -58,7 +58,14 @@ export function requiredPrograms(
   const { runtime: rt, group } = config;
   const programs: RequiredProgram[] = [...registry.get(rt.backend).capabilities(rt).programs];
   if (scope === 'apply') {
-    programs.push({ program: 'sysctl', debianPackage: 'procps', why: 'IP forwarding' });
+    programs.push({ program: 'sysctl', debianPackage: 'procps', why: 'IP forwarding, multipath hashing' });
+    if (rt.host.mssClamping === 'on') {
+      programs.push({
+        program: 'nft',
+        debianPackage: 'nftables',
+        why: 'TCP MSS clamping (runtime.host.mss-clamping)',
+      });
+    }
     if (rt.bird.mode === 'process') {
       programs.push({ program: 'bird', debianPackage: 'bird2', why: 'OSPF routing' });
       programs.push({ program: 'birdc', debianPackage: 'bird2', why: 'reloading BIRD' });

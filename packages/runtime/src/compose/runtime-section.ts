@@ -46,8 +46,20 @@ export interface RuntimeSettings {
   };
   /** Directory of WireGuard UAPI sockets (netlink backend, userspace). */
   readonly uapiDir: string | undefined;
+  /** Host setup: see {@link HostSettings}. */
+  readonly host: HostSettings;
   readonly intervalSeconds: number;
   readonly debounceMs: number;
+}
+
+/** The `runtime.host` section: kernel switches and the MSS clamping table. */
+export interface HostSettings {
+  /** Multipath hash policy set for IPv4 and IPv6 (default 1, layer 4); `'off'`: leave the host's alone. */
+  readonly multipathHashPolicy: 0 | 1 | 2 | 3 | 'off';
+  /** TCP MSS clamping on the tunnels: `auto` (default) = on where `nft` is installed. */
+  readonly mssClamping: 'auto' | 'on' | 'off';
+  /** The nftables file of the clamping table; undefined = `mss-clamp.nft` beside `paths.state`. */
+  readonly mssClampingFile: string | undefined;
 }
 
 /** Default exchange: a local directory (the embedded default). */
@@ -139,6 +151,18 @@ export const runtimeSectionSchema = z
       .strict()
       .default({ mode: 'systemd', 'run-dir': '/run/wg-gateway/keepalived' }),
     'uapi-dir': path.optional(),
+    host: z
+      .object({
+        'multipath-hash-policy': z
+          .union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal('off')], {
+            error: 'must be 0, 1 (layer 4, the default), 2, 3 or "off"',
+          })
+          .default(1),
+        'mss-clamping': z.enum(['auto', 'on', 'off']).default('auto'),
+        'mss-clamping-file': path.optional(),
+      })
+      .strict()
+      .default({ 'multipath-hash-policy': 1, 'mss-clamping': 'auto' }),
     'interval-seconds': z.number().int().min(1, 'must be at least 1 (seconds)').default(60),
     'debounce-ms': z.number().int().min(0).max(60_000).default(500),
   })
@@ -202,6 +226,11 @@ export function parseRuntimeSection(raw: unknown, base: string): RuntimeSettings
       mainConfig: r.keepalived['main-config'],
     },
     uapiDir: r['uapi-dir'],
+    host: {
+      multipathHashPolicy: r.host['multipath-hash-policy'],
+      mssClamping: r.host['mss-clamping'],
+      mssClampingFile: r.host['mss-clamping-file'],
+    },
     intervalSeconds: r['interval-seconds'],
     debounceMs: r['debounce-ms'],
   };

@@ -86,7 +86,10 @@ export class GatewayDaemon {
         base: { group: options.config.group.group, unit: options.config.group.unit },
       });
     this.#supervisor = new DaemonSupervisor({
-      daemons: () => [this.#current?.bird, this.#current?.keepalived].filter((d) => d !== undefined),
+      daemons: () =>
+        [this.#current?.bird, this.#current?.keepalived, this.#current?.mssClamp].filter(
+          (d) => d !== undefined,
+        ),
       registry: this.metrics.registry,
       log: this.logger,
     });

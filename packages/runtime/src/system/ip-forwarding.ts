@@ -3,7 +3,7 @@
  * its site, so both must be on.
  * @module
  */
-import { type HostSystem, WgGatewayError } from '@wg-gateway/core';
+import { WgGatewayError } from '@wg-gateway/core';
 import { type CommandRunner, commandRunner, outputOf } from './command.js';
 
 /** The sysctls a gateway switches on. */
@@ -71,17 +71,4 @@ export async function enableIpForwarding(options: ForwardingOptions = {}): Promi
     switched.push(key);
   }
   return switched;
-}
-
-/** The gateway's {@link HostSystem} port, switching forwarding on with `sysctl`. */
-export class SysctlHostSystem implements HostSystem {
-  readonly #options: ForwardingOptions;
-  constructor(options: ForwardingOptions = {}) {
-    this.#options = options;
-  }
-
-  /** Equivalent to: `sysctl -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1`; throws {@link ForwardingError}. */
-  async enableForwarding(): Promise<void> {
-    await enableIpForwarding(this.#options);
-  }
 }
