@@ -4,7 +4,7 @@
  */
 
 import type { ExchangeHealth, LinkRecord, ObservedInterface, Problem } from '@wg-gateway/core';
-import type { ComposedGateway, OspfNeighbor, VrrpState } from '@wg-gateway/runtime';
+import { type ComposedGateway, linkRouting, type OspfNeighbor, type VrrpState } from '@wg-gateway/runtime';
 import type { Command } from 'commander';
 import { bindAction, EXIT, examples, out } from '../command-kit.js';
 import { openGateway } from '../global-options.js';
@@ -25,6 +25,12 @@ export interface LinkStatusRow {
   readonly lastHandshake: number | null;
   readonly rxBytes: number;
   readonly txBytes: number;
+  /**
+   * Whether OSPF is Full on it for both address families (a failed BFD
+   * session drops the neighbour): `unknown` when BIRD could not be asked or
+   * the link has no interface by design (half-open).
+   */
+  readonly routing: 'up' | 'down' | 'unknown';
 }
 
 /** Everything `status` reports. */
@@ -39,14 +45,18 @@ export interface StatusReport {
   readonly exchange: ExchangeHealth | null;
 }
 
-/** Join saved links with what the backend observes (closed links are left out). */
+/**
+ * Join saved links with what the backend observes and, when BIRD answered,
+ * its OSPF neighbours (closed links are left out).
+ */
 export function linkRows(
   links: readonly LinkRecord[],
   observed: readonly ObservedInterface[],
+  neighbors?: readonly OspfNeighbor[],
 ): LinkStatusRow[] {
   return links
     .filter((l) => l.status !== 'closed')
-    .map((l) => {
+    .map((l): LinkStatusRow => {
       const name = `wg${l.port}`;
       const iface = observed.find((o) => o.name === name);
       const peer = iface?.peers.find((p) => p.publicKey === l.peerPublicKey);
@@ -60,6 +70,8 @@ export function linkRows(
         lastHandshake: peer?.lastHandshake ?? null,
         rxBytes: peer?.rxBytes ?? 0,
         txBytes: peer?.txBytes ?? 0,
+        routing:
+          neighbors === undefined || l.status === 'half-open' ? 'unknown' : linkRouting(name, neighbors),
       };
     })
     .sort((a, b) => a.interface.localeCompare(b.interface));
@@ -98,13 +110,23 @@ export async function collectStatus(wiring: ComposedGateway): Promise<StatusRepo
   } catch (e) {
     problems = [{ code: 'PLAN_FAILED', message: message(e) }];
   }
+  const links = linkRows(state?.links ?? [], observed, 'neighbors' in ospf ? ospf.neighbors : undefined);
+  // WireGuard cannot tell a silently dead path; OSPF with BFD can.
+  const routingDown = links
+    .filter((l) => l.state === 'open' && l.routing === 'down')
+    .map((l) => ({
+      code: 'LINK_ROUTING_DOWN',
+      message: `${l.interface}: no Full OSPF adjacency with ${l.peerUnit} (BFD or OSPF down); its traffic uses the other tunnels`,
+      peering: l.peering,
+      unit: l.peerUnit,
+    }));
   return {
     unit: group.unit,
     group: group.group,
-    links: linkRows(state?.links ?? [], observed),
+    links,
     ospf,
     vrrp,
-    problems,
+    problems: [...problems, ...routingDown],
     exchange,
   };
 }
@@ -114,11 +136,12 @@ export function statusText(s: StatusReport, now: number): string {
   const parts = [`Unit ${s.unit} (group ${s.group})`, 'Links:'];
   parts.push(
     formatTable(
-      ['INTERFACE', 'STATE', 'PEERING', 'PEER UNIT', 'ENDPOINT', 'HANDSHAKE', 'RX', 'TX'],
+      ['INTERFACE', 'STATE', 'ROUTING', 'PEERING', 'PEER UNIT', 'ENDPOINT', 'HANDSHAKE', 'RX', 'TX'],
       s.links.map((l) => [
         // Half-open links have no interface yet; a missing one is news only for the others.
         l.present || l.state === 'half-open' ? l.interface : `${l.interface} (absent)`,
         l.state,
+        l.routing,
         l.peering,
         l.peerUnit,
         l.endpoint ?? '-',
