@@ -140,7 +140,7 @@ export const runtimeSectionSchema = z
       .default({ mode: 'systemd', 'run-dir': '/run/wg-gateway/keepalived' }),
     'uapi-dir': path.optional(),
     'interval-seconds': z.number().int().min(1, 'must be at least 1 (seconds)').default(60),
-    'debounce-ms': z.number().int().min(0).max(60_000).default(500),
+    'debounce-ms': z.number().int().min(0).max(60_000).default(100),
   })
   .strict();
 
