@@ -197,7 +197,7 @@ for (const backend of BACKENDS)
       expect(master(s), JSON.stringify(s.vrrp)).toBe(true);
       const text = await cli(a, ['status']);
       expect(text.stdout).toMatch(/INSTANCE\s+\S+\s+MASTER/);
-      expect(text.stdout).toMatch(/wg5\d{4}\s+open\s+a-b\s+b1\s+198\.51\.100\.2:5\d{4}/);
+      expect(text.stdout).toMatch(/wg5\d{4}\s+open\s+(up|down|unknown)\s+a-b\s+b1\s+198\.51\.100\.2:5\d{4}/);
 
       // render wireguard hides the private keys unless asked.
       const state = JSON.parse(readFileSync(join(a.dir, 'state.json'), 'utf8')) as {

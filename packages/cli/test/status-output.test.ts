@@ -49,6 +49,7 @@ describe('status', () => {
         iface(50003, 'b1-key', undefined),
         iface(50005, 'b2-key', NOW - 200_000),
       ],
+      undefined,
       NOW,
     );
     expect(rows.map((r) => [r.interface, r.state, r.up])).toEqual([
@@ -62,7 +63,7 @@ describe('status', () => {
     const report: StatusReport = {
       unit: 'a0',
       group: 'a',
-      links: linkRows([link(50003, 'b1')], [iface(50003, 'b1-key', undefined)], NOW),
+      links: linkRows([link(50003, 'b1')], [iface(50003, 'b1-key', undefined)], undefined, NOW),
       ospf: { neighbors: [] },
       vrrp: null,
       problems: [],
@@ -72,7 +73,7 @@ describe('status', () => {
       host: { error: 'not read in this test' },
     };
     const text = statusText(report, NOW);
-    expect(text).toMatch(/wg50003\s+open\s+a-b\s+b1\s+-\s+never\s+down/);
+    expect(text).toMatch(/wg50003\s+open\s+unknown\s+a-b\s+b1\s+-\s+never\s+down/);
     expect(text).toContain('UDP ports to open (port-range 50000-52000): 50001 50003');
   });
 });

@@ -16,10 +16,10 @@ export const GATEWAY_STAGES = [
   'facts',
   'reconcile',
   'save-state',
-  'publish',
   'observe',
   'plan',
   'apply',
+  'publish',
 ] as const;
 
 /** One of the gateway's own stages. */

@@ -1,10 +1,12 @@
 /**
  * The one-shot gateway reconcile: load state → read the exchange → observe
- * and gather host facts → `reconcile()` → save state → publish → plan →
- * apply → render and reload each daemon of the list (BIRD, Keepalived, ...)
- * → report. All I/O goes through the ports; the continuous loop lives in runtime.
+ * and gather host facts → `reconcile()` → save state → plan → apply (each
+ * interface's changes in parallel) → publish → render and reload each daemon
+ * of the list (BIRD, Keepalived, ...) → report. All I/O goes through the
+ * ports; the continuous loop lives in runtime.
  * @module
  */
+import { applyInParallel } from './apply-parallel.js';
 import type { FactsQuery, WireGuardBackend } from './backend.js';
 import type { InterfaceChange } from './changes.js';
 import type { Clock } from './clock.js';
@@ -225,12 +227,6 @@ export class Gateway {
       problems.push(...remote.problems, ...result.problems);
       const next = withRemoteCache(result.state, remote.cache);
       if (result.stateChanged || remote.cacheChanged) await time('save-state', () => state.save(next));
-      const publication = result.publish;
-      await time('publish', () => exchange.publish(this.#self, publication)).catch((e: unknown) => {
-        // Unreachable: the publication repeats what the held data gave; failing to send it must not stop apply.
-        if (remote.health.reachable) throw e;
-        problems.push({ code: 'PUBLISH_SKIPPED', message: `[core] not published: ${(e as Error).message}` });
-      });
       const planned = await time('plan', async () =>
         plan(result?.desired.interfaces ?? [], computed.observed),
       );
@@ -255,10 +251,27 @@ export class Gateway {
       await configure('before-apply');
       const applied = await time('apply', async () => {
         await host?.enableForwarding();
-        return planned.length === 0 ? { results: [], operations: 0 } : backend.apply(planned);
+        return applyInParallel(backend, planned);
+      }).catch((e: unknown) => e as StageFailure);
+      // Published after the apply, so a listen port we announce already
+      // listens: the peer's first handshake to it is answered at once instead
+      // of being retried by WireGuard 5 s later. A failed apply still publishes.
+      const publication = result.publish;
+      let publishFailure: StageFailure | undefined;
+      await time('publish', () => exchange.publish(this.#self, publication)).catch((e: unknown) => {
+        // Reachable: a failure, reported once BIRD and the others are configured.
+        if (remote.health.reachable) publishFailure = e as StageFailure;
+        // Unreachable: the publication repeats what the held data gave.
+        else
+          problems.push({
+            code: 'PUBLISH_SKIPPED',
+            message: `[core] not published: ${(e as Error).message}`,
+          });
       });
+      if (applied instanceof StageFailure) throw applied;
       changes = applied.results;
       await configure('after-apply');
+      if (publishFailure) throw publishFailure;
       if (daemonFailures[0]) throw daemonFailures[0];
     } catch (e) {
       failure = e instanceof StageFailure ? e : new StageFailure('reconcile', describeError(e));

@@ -56,6 +56,11 @@ export const PROBLEM_CODES: Readonly<Record<string, ProblemCodeInfo>> = {
     'A peer advertised a prefix the import policy refuses (outside `import.allow`, or overlapping one of ours); the issue names the prefix.',
     "If the prefix is legitimate, allow it under the peering's `import.allow`; otherwise ask the remote side to stop advertising it. Its other prefixes are still imported.",
   ),
+  LINK_ROUTING_DOWN: p(
+    ['cli'],
+    '`status`: an open link has no Full OSPF adjacency for both address families (BFD declared the path dead, or OSPF is stuck).',
+    'Its flows use the other tunnels meanwhile. Check the tunnel (handshake age, `wg show`), the path between the units, and `birdc show ospf neighbors` / `show bfd sessions`; see docs/troubleshooting.md.',
+  ),
   MTU_TOO_SMALL: p(
     ['core'],
     "A peering's tunnel MTU is below IPv6's minimum (1280); OSPFv3 cannot run over it.",

@@ -27,7 +27,7 @@ describe('group config', () => {
     expect(c.portRange).toEqual({ min: 50000, max: 52000 });
     expect(c.advertisePrefixes.map((p) => p.text)).toEqual(['192.0.2.0/24', '3fff::/20']);
     expect(c.vips).toEqual([]);
-    expect(c.routing).toEqual({ helloSeconds: 5, deadSeconds: 30 });
+    expect(c.routing).toEqual({ helloSeconds: 5, deadSeconds: 30, bfd: { intervalMs: 100, multiplier: 4 } });
     expect(c.routerId).toBeUndefined();
   });
 
@@ -37,11 +37,12 @@ describe('group config', () => {
       vips: ['192.0.2.1/24', '3fff::1/64'],
       'port-range': '51000-51100',
       'router-id': '192.0.2.10',
-      ospf: { bfd: {} },
+      ospf: { bfd: { 'interval-ms': 300 } },
     });
     expect(c.vips.map((v) => v.cidr)).toEqual(['192.0.2.1/24', '3fff::1/64']);
     expect(c.portRange).toEqual({ min: 51000, max: 51100 });
-    expect(c.routing.bfd).toEqual({ intervalMs: 100, multiplier: 5 });
+    expect(c.routing.bfd).toEqual({ intervalMs: 300, multiplier: 4 });
+    expect(parseGroupConfig({ ...base, ospf: { bfd: false } }).routing.bfd).toBeUndefined();
     expect(c.routerId).toBe('192.0.2.10');
   });
 

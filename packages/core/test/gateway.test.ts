@@ -76,14 +76,38 @@ describe('Gateway one-shot reconcile', () => {
       'observe',
       'facts',
       'reconcile',
-      'publish',
       'plan',
       'apply',
+      'publish',
       'bird',
       'keepalived',
     ]);
     const p = await a.gateway.plan();
     expect(p.empty).toBe(true);
+  });
+
+  it('publishes a listen port only once its interface exists, so the first handshake to it is answered', async () => {
+    const ex = new FakeExchange();
+    const clock = new ManualClock(0);
+    const a = unit(ex, clock, 'a-0', 'a', 'initiator', '198.18.0.1');
+    const b = unit(ex, clock, 'b-0', 'b', 'acceptor', '198.18.1.1');
+    let checked = 0;
+    const backends = { 'a-0': a.ports.backend, 'b-0': b.ports.backend };
+    ex.onPublish = async (self, pub) => {
+      const names = (await backends[self.unit as 'a-0' | 'b-0'].observe()).map((i) => i.name);
+      for (const wire of Object.values(pub.peerings)) {
+        const d = decodePeerData(wire);
+        if (!d.ok) throw new Error('published invalid data');
+        // The acceptor's entries are open links: their interfaces must listen already.
+        if (self.unit !== 'b-0') continue;
+        for (const e of d.value.listenPorts) {
+          expect(names).toContain(`wg${e.port}`);
+          checked += 1;
+        }
+      }
+    };
+    await settle([a, b], 3);
+    expect(checked).toBeGreaterThan(0);
   });
 
   it('saves state before publishing: every published key has its private key in the store', async () => {
@@ -186,7 +210,14 @@ describe('Gateway one-shot reconcile', () => {
       [early],
     );
     const stages = (await a.gateway.reconcile()).timings.map((t) => t.stage);
-    expect(stages.slice(stages.indexOf('plan'))).toEqual(['plan', 'ports', 'apply', 'bird', 'keepalived']);
+    expect(stages.slice(stages.indexOf('plan'))).toEqual([
+      'plan',
+      'ports',
+      'apply',
+      'publish',
+      'bird',
+      'keepalived',
+    ]);
   });
 
   it('refuses a daemon list with a stage name twice or a gateway stage name', () => {

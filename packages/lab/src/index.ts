@@ -4,6 +4,7 @@
  * and `wg-gateway lab` (which runs this package's `wg-gateway-lab` bin).
  * @packageDocumentation
  */
+export * from './failover.js';
 export * from './lab.js';
 export * from './lab-checks.js';
 export * from './lab-error.js';

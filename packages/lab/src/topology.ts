@@ -42,8 +42,18 @@ export interface LabSpec {
   readonly backend?: LabBackend;
   /** Underlay MTU per unit name (`a-1`); default 1500. */
   readonly underlayMtu?: Readonly<Record<string, number>>;
-  /** OSPF hello/dead in seconds (default 1/4: fast convergence in a lab). */
-  readonly ospf?: { readonly hello: number; readonly dead: number };
+  /**
+   * OSPF hello/dead in seconds (default 1/4: fast convergence in a lab) and
+   * BFD (default: the gateway's default; `false` = off, as the reference).
+   */
+  readonly ospf?: LabOspf;
+}
+
+/** OSPF and BFD timers of a lab's units. */
+export interface LabOspf {
+  readonly hello: number;
+  readonly dead: number;
+  readonly bfd?: false | { readonly 'interval-ms': number; readonly multiplier: number };
 }
 
 /** One unit, fully expanded. */
@@ -89,7 +99,7 @@ export interface TopologyPlan {
   readonly peerings: readonly PeeringPlan[];
   readonly exchange: LabExchange;
   readonly backend: LabBackend;
-  readonly ospf: { readonly hello: number; readonly dead: number };
+  readonly ospf: LabOspf;
 }
 
 /** Default prefixes of the first three sites, from the documentation ranges. */

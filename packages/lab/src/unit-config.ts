@@ -103,7 +103,11 @@ export function unitConfig(
     vips: [...site.vips],
     peerings: peeringsOf(peerings, site.name),
     'router-id': unit.wanAddress,
-    ospf: { hello: plan.ospf.hello, dead: plan.ospf.dead },
+    ospf: {
+      hello: plan.ospf.hello,
+      dead: plan.ospf.dead,
+      ...(plan.ospf.bfd === undefined ? {} : { bfd: plan.ospf.bfd }),
+    },
     // Re-adding a peering in a test must not wait five minutes for ports.
     'port-quarantine-seconds': 0,
     paths: {

@@ -143,6 +143,35 @@ describe.runIf(mustRunPrivileged())('BirdAdapter and BirdControl against real BI
     expect(names).toContain('extra6');
   });
 
+  it('a killed BIRD restarts with -R and the kernel keeps its routes meanwhile (persist, graceful restart)', async () => {
+    // The kernel and OSPF options the gateway renders (templates/bird.conf.hbs).
+    const gr = confA()
+      .replace(/merge paths on limit 64;/g, 'merge paths on limit 64; persist; graceful restart;')
+      .replace(/area 0 \{/g, 'graceful restart yes; area 0 {');
+    expect(await adapterA.apply(gr)).toEqual({ changed: true });
+    const hasRoute = async () =>
+      (await a.exec(['ip', '-j', 'route', 'show', '203.0.113.32/28'])).stdout.includes('203.0.113.32');
+    expect(await waitUntil(hasRoute, { timeoutMs: 30_000, intervalMs: 100 })).toBe(true);
+    const pid = Number((await readFile(adapterA.pidPath, 'utf8')).trim());
+    process.kill(pid, 'SIGKILL');
+    expect(
+      await waitUntil(async () => !(await adapterA.isRunning()), { timeoutMs: 5000, intervalMs: 20 }),
+    ).toBe(true);
+    await adapterA.start();
+    expect(commands.at(-1)?.slice(0, 2)).toEqual(['bird', '-R']);
+    // Without -R BIRD flushes its old routes at the first kernel scan, within milliseconds.
+    let missing = 0;
+    for (let i = 0; i < 30; i++) {
+      if (!(await hasRoute())) missing++;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(missing).toBe(0);
+    // An orderly stop leaves no pid file: the next start is a fresh one.
+    await adapterA.stop();
+    await adapterA.start();
+    expect(commands.at(-1)?.slice(0, 2)).toEqual(['bird', '-c']);
+  });
+
   it('stops BIRD when the text is undefined', async () => {
     expect(await adapterB.apply(undefined)).toEqual({ changed: true });
     expect(await adapterB.isRunning()).toBe(false);

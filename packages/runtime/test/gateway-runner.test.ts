@@ -1,6 +1,6 @@
 import type { GatewayReport } from '@wg-gateway/core';
 import { describe, expect, it } from 'vitest';
-import { GatewayRunner, type TriggerReason } from '../src/daemon/gateway-runner.js';
+import { GatewayRunner, jitteredInterval, type TriggerReason } from '../src/daemon/gateway-runner.js';
 
 const report = { ok: true } as GatewayReport;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -132,5 +132,42 @@ describe('GatewayRunner', () => {
     await sleep(50);
     expect(ticks).toBe(after);
     expect(maxActive).toBe(1);
+  });
+
+  it('runs a change seen during a reconcile right after it, without waiting for the debounce', async () => {
+    const g = fakeGateway(100);
+    let fire: () => void = () => undefined;
+    const reasons: TriggerReason[] = [];
+    const runner = new GatewayRunner({
+      reconcile: g.reconcile,
+      // Far longer than the test may wait: only the running reconcile may hold the change back.
+      debounceMs: 60_000,
+      intervalMs: 600_000,
+      watch: (cb) => {
+        fire = cb;
+        return () => undefined;
+      },
+      onReport: (_r, why) => reasons.push(why),
+    });
+    const done = runner.start();
+    await waitFor(() => g.state.active === 1);
+    fire();
+    fire();
+    await waitFor(() => g.state.calls === 2, 5000);
+    await runner.stop();
+    await done;
+    expect(reasons).toEqual(['start', 'exchange']);
+  });
+
+  it('jitters the interval by ±20 % so units started together spread out', async () => {
+    expect(jitteredInterval(60_000, 0)).toBe(48_000);
+    expect(jitteredInterval(60_000, 0.5)).toBe(60_000);
+    expect(jitteredInterval(60_000, 0.75)).toBe(66_000);
+    const g = fakeGateway(1);
+    const runner = new GatewayRunner({ reconcile: g.reconcile, intervalMs: 20, random: () => 0 });
+    const done = runner.start();
+    await waitFor(() => g.state.calls >= 3);
+    await runner.stop();
+    await done;
   });
 });

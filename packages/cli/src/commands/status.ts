@@ -8,6 +8,7 @@ import {
   type ComposedGateway,
   type HostSetupStatus,
   linkIsUp,
+  linkRouting,
   type MssClampStatus,
   type OspfNeighbor,
   type VrrpState,
@@ -38,6 +39,12 @@ export interface LinkStatusRow {
   readonly up: boolean;
   readonly rxBytes: number;
   readonly txBytes: number;
+  /**
+   * Whether OSPF is Full on it for both address families (a failed BFD
+   * session drops the neighbour): `unknown` when BIRD could not be asked or
+   * the link has no interface by design (half-open).
+   */
+  readonly routing: 'up' | 'down' | 'unknown';
 }
 
 /** Everything `status` reports. */
@@ -63,15 +70,19 @@ export interface StatusReport {
     | { readonly error: string };
 }
 
-/** Join saved links with what the backend observes (closed links are left out). */
+/**
+ * Join saved links with what the backend observes and, when BIRD answered,
+ * its OSPF neighbours (closed links are left out).
+ */
 export function linkRows(
   links: readonly LinkRecord[],
   observed: readonly ObservedInterface[],
+  neighbors?: readonly OspfNeighbor[],
   now: number = Date.now(),
 ): LinkStatusRow[] {
   return links
     .filter((l) => l.status !== 'closed')
-    .map((l) => {
+    .map((l): LinkStatusRow => {
       const name = `wg${l.port}`;
       const iface = observed.find((o) => o.name === name);
       const peer = iface?.peers.find((p) => p.publicKey === l.peerPublicKey);
@@ -87,6 +98,8 @@ export function linkRows(
         up: linkIsUp(iface?.up ?? false, age),
         rxBytes: peer?.rxBytes ?? 0,
         txBytes: peer?.txBytes ?? 0,
+        routing:
+          neighbors === undefined || l.status === 'half-open' ? 'unknown' : linkRouting(name, neighbors),
       };
     })
     .sort((a, b) => a.interface.localeCompare(b.interface));
@@ -139,13 +152,23 @@ export async function collectStatus(wiring: ComposedGateway): Promise<StatusRepo
     problems = [{ code: 'PLAN_FAILED', message: message(e) }];
   }
   for (const o of observed) if (/^wg\d+$/.test(o.name) && o.listenPort > 0) ports.add(o.listenPort);
+  const links = linkRows(state?.links ?? [], observed, 'neighbors' in ospf ? ospf.neighbors : undefined);
+  // WireGuard cannot tell a silently dead path; OSPF with BFD can.
+  const routingDown = links
+    .filter((l) => l.state === 'open' && l.routing === 'down')
+    .map((l) => ({
+      code: 'LINK_ROUTING_DOWN',
+      message: `${l.interface}: no Full OSPF adjacency with ${l.peerUnit} (BFD or OSPF down); its traffic uses the other tunnels`,
+      peering: l.peering,
+      unit: l.peerUnit,
+    }));
   return {
     unit: group.unit,
     group: group.group,
-    links: linkRows(state?.links ?? [], observed),
+    links,
     ospf,
     vrrp,
-    problems,
+    problems: [...problems, ...routingDown],
     exchange,
     udpPorts: [...ports].sort((a, b) => a - b),
     portRange: group.portRange,
@@ -178,11 +201,12 @@ export function statusText(s: StatusReport, now: number): string {
   const parts = [`Unit ${s.unit} (group ${s.group})`, 'Links:'];
   parts.push(
     formatTable(
-      ['INTERFACE', 'STATE', 'PEERING', 'PEER UNIT', 'ENDPOINT', 'HANDSHAKE', 'LINK', 'RX', 'TX'],
+      ['INTERFACE', 'STATE', 'ROUTING', 'PEERING', 'PEER UNIT', 'ENDPOINT', 'HANDSHAKE', 'LINK', 'RX', 'TX'],
       s.links.map((l) => [
         // Half-open links have no interface yet; a missing one is news only for the others.
         l.present || l.state === 'half-open' ? l.interface : `${l.interface} (absent)`,
         l.state,
+        l.routing,
         l.peering,
         l.peerUnit,
         l.endpoint ?? '-',

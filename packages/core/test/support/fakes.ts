@@ -55,7 +55,7 @@ export class FakeExchange implements Exchange {
   readonly groups = new Map<string, Map<string, PeerDataWire>>();
   readonly withdrawals = new Map<string, Map<string, { group: string; at: number }>>();
   unreachable = false;
-  onPublish: ((self: UnitAddress, p: Publication) => void) | undefined;
+  onPublish: ((self: UnitAddress, p: Publication) => void | Promise<void>) | undefined;
   constructor(
     readonly faults = new Faults(),
     readonly now: () => number = () => 0,
@@ -95,7 +95,7 @@ export class FakeExchange implements Exchange {
   async publish(self: UnitAddress, p: Publication): Promise<void> {
     this.faults.hit('publish');
     this.#reach();
-    this.onPublish?.(self, p);
+    await this.onPublish?.(self, p);
     for (const [id, m] of this.peerings) if (!(id in p.peerings) && m.delete(self.unit)) this.#mark(id, self);
     for (const [id, wire] of Object.entries(p.peerings)) {
       if (!this.peerings.has(id)) this.peerings.set(id, new Map());

@@ -95,12 +95,18 @@ export class BirdAdapter extends ConfiguredDaemon {
   /**
    * Start BIRD and wait (bounded) until its control socket answers.
    * Equivalent to: `bird -c FILE -s SOCKET -P PIDFILE` (process) or `systemctl start bird`.
+   * A pid file left by a BIRD that died (not stopped by us) means the kernel
+   * still holds its routes (`persist`): then BIRD starts with `-R` (graceful
+   * restart recovery), which keeps them until OSPF has resynchronised instead
+   * of flushing them at its first kernel scan.
    */
   async start(): Promise<void> {
     if (this.#o.mode === 'systemd') return this.systemctlOrThrow('start');
     await removeIfExists(this.socketPath);
+    const recovering = (await readPidFile(this.pidPath)) !== undefined;
     const argv = [
       this.#o.birdCommand ?? 'bird',
+      ...(recovering ? ['-R'] : []),
       '-c',
       this.startConfigPath,
       '-s',

@@ -3,6 +3,7 @@
  * observe), BIRD (control socket) and VRRP (Keepalived's state files).
  * @module
  */
+import type { LinkRecord } from '@wg-gateway/core';
 import { BirdControl } from '../bird/bird-control.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { ComposedGateway } from './create-gateway.js';
@@ -16,9 +17,11 @@ export async function refreshMetrics(
   gw: ComposedGateway,
   onError: (e: unknown, source: string) => void,
 ): Promise<void> {
+  let links: readonly LinkRecord[] | undefined;
   try {
     const [state, observed] = await Promise.all([gw.state.load(), gw.backend.observe()]);
-    metrics.setTunnels(state?.links ?? [], observed, Date.now());
+    links = state?.links ?? [];
+    metrics.setTunnels(links, observed, Date.now());
   } catch (e) {
     onError(e, 'tunnels');
   }
@@ -29,6 +32,7 @@ export async function refreshMetrics(
       const neighbors = await control.ospfNeighbors();
       const routes = await control.routeCount();
       metrics.setBirdStatus({ protocols, neighbors, routes });
+      if (links) metrics.setLinkRouting(links, neighbors);
     } finally {
       control.close();
     }

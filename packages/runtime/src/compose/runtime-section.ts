@@ -164,7 +164,7 @@ export const runtimeSectionSchema = z
       .strict()
       .default({ 'multipath-hash-policy': 1, 'mss-clamping': 'auto' }),
     'interval-seconds': z.number().int().min(1, 'must be at least 1 (seconds)').default(60),
-    'debounce-ms': z.number().int().min(0).max(60_000).default(500),
+    'debounce-ms': z.number().int().min(0).max(60_000).default(100),
   })
   .strict();
 

@@ -39,11 +39,20 @@ export interface GatewayDaemonOptions {
   readonly onReport?: (report: GatewayReport, reason: TriggerReason) => void;
 }
 
+/** A report's stage timings as one `{stage: ms}` object for the log. */
+export function stageTimings(report: GatewayReport): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of report.timings) out[t.stage] = (out[t.stage] ?? 0) + t.ms;
+  return out;
+}
+
 function logReport(logger: Logger, report: GatewayReport, reason: string): void {
   const fields = {
     reason,
     ok: report.ok,
     durationMs: report.durationMs,
+    // Where the time went, per stage in order (ms); a stage run twice sums.
+    stages: stageTimings(report),
     links: report.links,
     changes: report.changes.map((c) => ({
       name: c.name,

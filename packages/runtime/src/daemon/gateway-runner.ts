@@ -1,7 +1,9 @@
 /**
  * The continuous loop around the one-shot gateway reconcile: reconcile on
- * exchange changes (debounced), on an interval and on demand; at most one
- * reconcile at a time; a graceful stop on an abort signal.
+ * exchange changes (debounced), on a jittered interval and on demand; at
+ * most one reconcile at a time, and a change seen during one runs right
+ * after it (never held back longer than one apply); a graceful stop on an
+ * abort signal.
  * @module
  */
 import type { GatewayReport } from '@wg-gateway/core';
@@ -15,9 +17,17 @@ export interface GatewayRunnerOptions {
   readonly reconcile: () => Promise<GatewayReport>;
   /** Subscribe to exchange changes; returns the unsubscribe function. */
   readonly watch?: (onChange: () => void) => () => void;
-  /** Periodic reconcile, like the reference's update-status hook. Default 60 s. */
+  /**
+   * Periodic reconcile, like the reference's update-status hook. Default 60 s.
+   * Each wait is drawn from ±{@link INTERVAL_JITTER} of it, so units started
+   * together do not all reconcile (and hit the exchange) at the same instant.
+   */
   readonly intervalMs?: number;
-  /** Quiet time after an exchange change before reconciling. Default 500 ms. */
+  /**
+   * Quiet time after an exchange change before reconciling, while idle.
+   * Default 100 ms. A change during a reconcile needs none: the next
+   * reconcile starts as soon as the running one ends.
+   */
   readonly debounceMs?: number;
   /** A burst of changes never delays a reconcile more than this. Default 5 s. */
   readonly maxDelayMs?: number;
@@ -34,6 +44,16 @@ export interface GatewayRunnerOptions {
   readonly supervise?: () => Promise<unknown>;
   /** Supervision tick. Default 5 s. */
   readonly superviseIntervalMs?: number;
+  /** Random numbers in [0, 1) for the jitter; default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** The interval timer's spread: each wait is interval × (1 ± this). */
+export const INTERVAL_JITTER = 0.2;
+
+/** One jittered wait of `intervalMs`, from `r` in [0, 1). */
+export function jitteredInterval(intervalMs: number, r: number): number {
+  return Math.round(intervalMs * (1 - INTERVAL_JITTER + 2 * INTERVAL_JITTER * r));
 }
 
 /** Runs reconciles until stopped. */
@@ -54,7 +74,7 @@ export class GatewayRunner {
   count = 0;
 
   constructor(options: GatewayRunnerOptions) {
-    this.#o = { intervalMs: 60_000, debounceMs: 500, maxDelayMs: 5_000, ...options };
+    this.#o = { intervalMs: 60_000, debounceMs: 100, maxDelayMs: 5_000, ...options };
   }
 
   /** Start: one reconcile now, then on changes and the interval. Resolves once stopped. */
@@ -68,7 +88,7 @@ export class GatewayRunner {
     }
     this.#o.signal?.addEventListener('abort', () => void this.stop(), { once: true });
     this.#unwatch = this.#o.watch?.(() => this.#onChange());
-    this.#interval = setInterval(() => this.trigger('interval'), this.#o.intervalMs);
+    this.#scheduleInterval();
     if (this.#o.supervise) {
       this.#superviseTimer = setInterval(() => void this.#supervise(), this.#o.superviseIntervalMs ?? 5000);
     }
@@ -86,8 +106,24 @@ export class GatewayRunner {
     this.#running = this.#run(reason);
   }
 
+  #scheduleInterval(): void {
+    const wait = jitteredInterval(this.#o.intervalMs, (this.#o.random ?? Math.random)());
+    this.#interval = setTimeout(() => {
+      this.trigger('interval');
+      if (!this.#stopped) this.#scheduleInterval();
+    }, wait);
+  }
+
   #onChange(): void {
     if (this.#stopped) return;
+    if (this.#running) {
+      // The running reconcile already read the exchange; the next one starts
+      // when it ends, which is the debounce.
+      clearTimeout(this.#debounce);
+      this.#firstChangeAt = undefined;
+      this.#pending ??= 'exchange';
+      return;
+    }
     const now = Date.now();
     this.#firstChangeAt ??= now;
     clearTimeout(this.#debounce);
@@ -132,7 +168,7 @@ export class GatewayRunner {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#debounce);
-    clearInterval(this.#interval);
+    clearTimeout(this.#interval);
     clearInterval(this.#superviseTimer);
     this.#unwatch?.();
     this.#unwatch = undefined;

@@ -16,6 +16,7 @@ import {
 } from '@wg-gateway/core';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BirdProtocol, BirdProtocolDetail, OspfNeighbor, RouteCount } from '../bird/bird-status.js';
+import { linkRouting } from '../bird/link-routing.js';
 import type { VrrpState } from '../keepalived/vrrp-state.js';
 
 /** A tunnel counts as up while its last handshake is younger than this (WireGuard's REJECT_AFTER_TIME). */
@@ -171,6 +172,11 @@ export class GatewayMetrics {
     'name',
     'state',
   ]);
+  readonly #linkRouting = this.#gauge(
+    'wg_gateway_link_routing_up',
+    '1 when OSPF is Full on the link for both address families (0 after a BFD or OSPF failure)',
+    ['interface', 'peering', 'peer_unit'],
+  );
   readonly #routes = this.#gauge('wg_gateway_bird_routes', 'Routes per BIRD table', ['table']);
   readonly #vrrp = this.#gauge('wg_gateway_vrrp_state', '1 for the current VRRP state of each instance', [
     'instance',
@@ -269,6 +275,17 @@ export class GatewayMetrics {
       if (iface) this.#mtu.set(labels, iface.mtu);
       this.#rx.inc(labels, Math.max(0, peer?.rxBytes ?? 0));
       this.#tx.inc(labels, Math.max(0, peer?.txBytes ?? 0));
+    }
+  }
+
+  /** Routing state per open or half-closed link, from BIRD's OSPF neighbours (see {@link linkRouting}). */
+  setLinkRouting(links: readonly LinkRecord[], neighbors: readonly OspfNeighbor[]): void {
+    this.#linkRouting.reset();
+    for (const link of links) {
+      if (link.status !== 'open' && link.status !== 'half-closed') continue;
+      const name = `wg${link.port}`;
+      const labels = { interface: name, peering: link.peering, peer_unit: link.peerUnit };
+      this.#linkRouting.set(labels, linkRouting(name, neighbors) === 'up' ? 1 : 0);
     }
   }
 

@@ -1,0 +1,166 @@
+/**
+ * End-to-end failover gaps, both backends, one lab per backend (two sites ×
+ * two units, tunnels 2, default timers: BFD 100 ms × 4, OSPF hello 5 / dead
+ * 30, Keepalived's defaults). A client in A pings a client in B every 20 ms
+ * while one thing breaks; the longest run of lost replies is the gap. Each
+ * gap is printed; the bounds are 3× the targets of issue 12 where our
+ * defaults can meet them, else generous (the VRRP timing lives elsewhere).
+ *
+ * 0. a new peering between running units: time until traffic passes
+ *    through every tunnel (every link handshaked, full ECMP everywhere):
+ *    target ≤ 3 s netlink, ≤ 6 s wgquick, not met yet (bound 30 s);
+ * 1. one tunnel silently dead (the far wireguard-go frozen with SIGSTOP):
+ *    target < 0.5 s; `status` shows the link's routing down meanwhile;
+ * 2. the VIP holder's underlay cut (wan0 down);
+ * 3. the VIP holder killed.
+ */
+import { mustRunPrivileged } from '@wg-gateway/testkit/netns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cliCommand,
+  clientV4,
+  flowInterface,
+  gapDuring,
+  type Lab,
+  vipHolderOf,
+  waitConverged,
+  waitPing,
+  wireguardGoPids,
+} from '../src/index.js';
+import { BACKENDS, liveLinks, log, startLab, unitState } from './e2e-support.js';
+
+/** Wait (bounded) until the whole lab converged again, so the next case starts from a sound lab. */
+async function recovered(lab: Lab, what: string): Promise<void> {
+  const r = await waitConverged(lab, { timeoutMs: 90_000 });
+  log(`${what}: converged again in ${(r.ms / 1000).toFixed(1)} s`);
+  expect(r.converged, what).toBe(true);
+}
+
+describe.runIf(mustRunPrivileged())('e2e: failover gaps', () => {
+  for (const backend of BACKENDS) {
+    describe(`backend ${backend}`, () => {
+      let lab: Lab;
+
+      beforeAll(async () => {
+        // No peering yet: case (0) adds it to the running units.
+        lab = await startLab({
+          backend,
+          peerings: [],
+          sites: [
+            { name: 'a', units: 2, tunnels: 2, prefixes: ['192.0.2.0/24'], vips: ['192.0.2.1/24'] },
+            { name: 'b', units: 2, tunnels: 2, prefixes: ['198.51.100.0/24'] },
+          ],
+        });
+      }, 180_000);
+
+      afterAll(async () => {
+        await lab?.down();
+      }, 60_000);
+
+      it('(0) a new peering between running units carries traffic through every tunnel', async () => {
+        const peering = { id: 'a-b', initiator: 'a', acceptor: 'b' };
+        // The checks below read the expected links and routes from the plan.
+        lab.record = { ...lab.record, plan: { ...lab.plan, peerings: [peering] } };
+        const units = ['a-1', 'a-2', 'b-1', 'b-2'];
+        for (const unit of units) await lab.writeUnitConfig(unit, [peering]);
+        for (const unit of units) await lab.reloadUnit(unit);
+        const r = await waitConverged(lab, { timeoutMs: 90_000 });
+        log(
+          `(0) ${backend}: new peering, units running → every tunnel carries routes in ${(r.ms / 1000).toFixed(1)} s`,
+        );
+        expect(r.converged).toBe(true);
+        // Issue 12's targets are 3 s (netlink) and 6 s (wgquick); measured 13–14 s
+        // here: the interfaces exist ~1.3 s after the reload, the rest is OSPF
+        // (docs/benchmarks.md). Bound: generous until that is fixed.
+        expect(r.ms, 'generous bound').toBeLessThan(30_000);
+        expect(await waitPing(lab, 'a', clientV4(lab, 'b'), 30_000)).toBe(true);
+      }, 150_000);
+
+      it('(1) one tunnel silently dead: its flow moves within BFD time; status shows the link down', async () => {
+        const holder = await vipHolderOf(lab, 'a');
+        const ifname = await flowInterface(lab, holder, 'a', 'b');
+        expect(ifname).toBeDefined();
+        const link = (await liveLinks(lab, holder)).find((l) => `wg${l.port}` === ifname);
+        if (!link) throw new Error(`no link for ${ifname}`);
+        const far = (await unitState(lab, link.peerUnit)).links.find(
+          (l) => l.peerPublicKey === link.publicKey && l.status === 'open',
+        );
+        if (!far) throw new Error(`no far end of ${ifname} on ${link.peerUnit}`);
+        const pids = await wireguardGoPids(lab, link.peerUnit, `wg${far.port}`);
+        expect(pids.length, `wireguard-go of wg${far.port} on ${link.peerUnit}`).toBe(1);
+        let status:
+          | { links: { interface: string; routing: string }[]; problems: { code: string }[] }
+          | undefined;
+        try {
+          const r = await gapDuring(lab, {
+            from: 'a',
+            to: 'b',
+            seconds: 5,
+            faultAfterMs: 1500,
+            fault: async () => {
+              for (const pid of pids) process.kill(pid, 'SIGSTOP');
+            },
+          });
+          log(
+            `(1) ${backend}: tunnel ${ifname} → ${link.peerUnit} wg${far.port} frozen: gap ${r.gapMs} ms (${r.lost}/${r.count} lost)`,
+          );
+          expect(r.answeredAtEnd, 'pings answered at the end').toBeGreaterThan(15);
+          expect(r.gapMs, '3× the 0.5 s target').toBeLessThan(1500);
+          const { stdout } = await lab
+            .ns(holder)
+            .exec([...cliCommand(lab.paths(holder).config), 'status', '--json']);
+          status = JSON.parse(stdout);
+        } finally {
+          for (const pid of pids) process.kill(pid, 'SIGCONT');
+        }
+        expect(status?.links.find((l) => l.interface === ifname)?.routing).toBe('down');
+        expect(status?.problems.map((p) => p.code)).toContain('LINK_ROUTING_DOWN');
+        await recovered(lab, `(1) ${backend}: tunnel back`);
+      }, 120_000);
+
+      it('(2) the VIP holder loses its underlay: gap recorded', async () => {
+        const holder = await vipHolderOf(lab, 'a');
+        expect(await waitPing(lab, 'a', clientV4(lab, 'b'), 30_000)).toBe(true);
+        try {
+          const r = await gapDuring(lab, {
+            from: 'a',
+            to: 'b',
+            seconds: 15,
+            faultAfterMs: 1500,
+            fault: async () => {
+              await lab.ns(holder).exec(['ip', 'link', 'set', 'wan0', 'down']);
+            },
+          });
+          log(
+            `(2) ${backend}: underlay of VIP holder ${holder} cut: gap ${r.gapMs} ms (${r.lost}/${r.count} lost)`,
+          );
+          expect(r.answeredAtEnd, 'pings answered at the end').toBeGreaterThan(15);
+          expect(
+            r.gapMs,
+            'generous bound (VRRP and track-script timing are configured elsewhere)',
+          ).toBeLessThan(12_000);
+        } finally {
+          await lab.ns(holder).exec(['ip', 'link', 'set', 'wan0', 'up']);
+        }
+        await recovered(lab, `(2) ${backend}: underlay back`);
+      }, 150_000);
+
+      it('(3) the VIP holder killed: gap recorded', async () => {
+        expect(await waitPing(lab, 'a', clientV4(lab, 'b'), 30_000)).toBe(true);
+        const holder = await vipHolderOf(lab, 'a');
+        const r = await gapDuring(lab, {
+          from: 'a',
+          to: 'b',
+          seconds: 10,
+          faultAfterMs: 1500,
+          fault: async () => {
+            await lab.killUnit(holder);
+          },
+        });
+        log(`(3) ${backend}: VIP holder ${holder} killed: gap ${r.gapMs} ms (${r.lost}/${r.count} lost)`);
+        expect(r.answeredAtEnd, 'pings answered at the end').toBeGreaterThan(15);
+        expect(r.gapMs, 'generous bound (VRRP timing is configured elsewhere)').toBeLessThan(9000);
+      }, 120_000);
+    });
+  }
+});
