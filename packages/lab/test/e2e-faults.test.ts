@@ -2,11 +2,13 @@
  * End-to-end fault tests on one three-site lab (issue 11, requirement 4):
  * a whole site down (the other two keep their VIPs and lose nothing
  * between them), then BIRD, Keepalived and one wireguard-go killed on a
- * unit of site A (each recovers by itself). Continuous pings in both
- * address families; the loss is printed.
+ * unit of site A (each recovers by itself), then `wg-gateway run` SIGKILLed
+ * mid-apply and a truncated state file (refused, restored from `.prev`).
+ * Continuous pings in both address families; the loss is printed.
  */
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { decodeState } from '@wg-gateway/core';
 import { mustRunPrivileged } from '@wg-gateway/testkit/netns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -101,6 +103,45 @@ async function vipsHeld(lab: Lab, sites: readonly string[]): Promise<boolean> {
     for (const units of (await vipHolders(lab, site)).values()) if (units.length !== 1) return false;
   }
   return true;
+}
+
+/** The other unit of the site of `unit` (`a-1` ↔ `a-2`). */
+async function otherUnit(lab: Lab, unit: string): Promise<string> {
+  const site = lab.plan.sites.find((s) => s.units.some((u) => u.name === unit));
+  const other = site?.units.find((u) => u.name !== unit);
+  return other?.name ?? expect.fail(`no other unit beside ${unit}`);
+}
+
+/** The unit's keys and links from its state file (public parts and ports only). */
+async function keysAndLinks(lab: Lab, unit: string): Promise<unknown> {
+  const state = decodeState(await readFile(lab.paths(unit).state, 'utf8'));
+  return {
+    keys: state.keys.map((k) => k.publicKey).sort(),
+    links: state.links.map((l) => `${l.port} ${l.publicKey} ${l.peerPublicKey}`).sort(),
+  };
+}
+
+/** Names of the unit's WireGuard interfaces (`wg<port>`). */
+async function wgInterfaces(lab: Lab, unit: string): Promise<string[]> {
+  const { stdout } = await lab.ns(unit).exec(['ip', '-o', 'link', 'show']);
+  return [...stdout.matchAll(/^\d+: (wg\d+)[:@]/gm)].map((m) => m[1] as string);
+}
+
+/** SIGTERM the unit's `wg-gateway run` and wait until it exits. */
+async function stopDriver(lab: Lab, unit: string): Promise<void> {
+  const pid = await lab.driverPid(unit);
+  if (pid === undefined) return;
+  process.kill(pid, 'SIGTERM');
+  const gone = await waitFor(async () => (await lab.driverPid(unit)) === undefined, {
+    timeoutMs: 20_000,
+    intervalMs: 200,
+  });
+  expect(gone, `${unit}'s wg-gateway run stopped`).toBe(true);
+}
+
+/** Occurrences of `needle` in `text`. */
+function countOf(text: string, needle: string): number {
+  return text.split(needle).length - 1;
 }
 
 describe.runIf(mustRunPrivileged())('e2e: faults on three sites', () => {
@@ -232,6 +273,96 @@ describe.runIf(mustRunPrivileged())('e2e: faults on three sites', () => {
         expect((await pidsOf(lab, unit, 'wireguard-go')).length).toBe(before.length);
         for (const r of runs) expect(r.windowMs, `${r.label}: generous bound`).toBeLessThan(20_000);
         for (const t of clientAddresses(lab, 'b')) expect(await waitPing(lab, 'a', t, 20_000)).toBe(true);
+      }, 200_000);
+
+      it('`wg-gateway run` SIGKILLed mid-apply and restarted: same keys and links, converges; the other unit carries the traffic', async () => {
+        const unit = await otherUnit(lab, await vipMaster(lab, 'a'));
+        const before = await keysAndLinks(lab, unit);
+        let landed = '';
+        const runs = await pingsDuring(lab, 'a', 'b', 100, async () => {
+          // Real apply work: every wg interface of the unit gone, then an
+          // immediate reconcile (SIGHUP); SIGKILL a moment after the reload
+          // starts. netlink recreates them in well under 150 ms, so shorter
+          // delays are tried (restarting in between) until one lands mid-reconcile.
+          for (const delay of [150, 40, 10, 0]) {
+            const pid = (await lab.driverPid(unit)) ?? expect.fail(`${unit} not running`);
+            const ifaces = await wgInterfaces(lab, unit);
+            for (const i of ifaces) await lab.ns(unit).exec(['ip', 'link', 'del', i]);
+            const from = (await readFile(lab.paths(unit).log, 'utf8')).length;
+            process.kill(pid, 'SIGHUP');
+            const seen = await waitFor(
+              async () =>
+                (await readFile(lab.paths(unit).log, 'utf8')).slice(from).includes('re-reading the config'),
+              { timeoutMs: 10_000, intervalMs: 5 },
+            );
+            await sleep(delay);
+            process.kill(pid, 'SIGKILL');
+            const after = (await readFile(lab.paths(unit).log, 'utf8')).slice(from);
+            landed = after.includes('"reconciled"')
+              ? 'after the reconcile ended'
+              : 'before the reconcile ended';
+            log(
+              `(run killed mid-apply) ${backend}: deleted ${ifaces.length} wg interfaces on ${unit}, SIGHUP (seen ${seen}), SIGKILL ${pid} ${delay} ms later ${landed}; ${(await wgInterfaces(lab, unit)).length} recreated at the kill`,
+            );
+            if (landed.startsWith('before')) break;
+            await lab.startUnit(unit);
+            await waitFor(async () => (await wgInterfaces(lab, unit)).length === ifaces.length, {
+              timeoutMs: 15_000,
+              intervalMs: 200,
+            });
+          }
+          await sleep(1000);
+          await lab.startUnit(unit);
+        });
+        const back = await waitConverged(lab, { timeoutMs: 90_000 });
+        log(`(run killed mid-apply) ${backend}: converged ${(back.ms / 1000).toFixed(1)} s after the pings`);
+        expect(back.converged).toBe(true);
+        expect(landed).toBe('before the reconcile ended');
+        expect(await keysAndLinks(lab, unit)).toEqual(before);
+        for (const r of runs) expect(r.windowMs, `${r.label}: generous bound`).toBeLessThan(20_000);
+      }, 200_000);
+
+      it('state file truncated: refused loudly and left untouched, traffic goes on; restored from .prev it converges with the same keys', async () => {
+        const unit = await otherUnit(lab, await vipMaster(lab, 'a'));
+        const p = lab.paths(unit);
+        const before = await keysAndLinks(lab, unit);
+        await stopDriver(lab, unit);
+        const full = await readFile(p.state);
+        const cut = full.subarray(0, Math.floor(full.length / 2));
+        await writeFile(p.state, cut);
+        const from = (await readFile(p.log, 'utf8')).length;
+        let refusal = '';
+        const runs = await pingsDuring(lab, 'a', 'b', 125, async () => {
+          await lab.startUnit(unit);
+          // Two reconciles at the lab's 10 s interval.
+          await waitFor(
+            async () => countOf((await readFile(p.log, 'utf8')).slice(from), 'reconcile failed') >= 2,
+            {
+              timeoutMs: 40_000,
+              intervalMs: 500,
+            },
+          );
+          const text = (await readFile(p.log, 'utf8')).slice(from);
+          refusal = text.split('\n').find((l) => l.includes('reconcile failed')) ?? '';
+          log(
+            `(state truncated) ${backend}: ${countOf(text, 'reconcile failed')} reconciles refused on ${unit}: ${refusal.slice(0, 400)}`,
+          );
+        });
+        expect(refusal).toContain('is corrupt');
+        expect(refusal).toContain(p.state);
+        expect(refusal).toContain(`${p.state}.prev`);
+        expect(Buffer.compare(await readFile(p.state), cut), 'the truncated file is left untouched').toBe(0);
+        for (const r of runs) expect(r.windowMs, `${r.label}: generous bound`).toBeLessThan(20_000);
+        // The documented restore (docs/failure-modes.md): stop, copy .prev over, start.
+        await stopDriver(lab, unit);
+        await copyFile(`${p.state}.prev`, p.state);
+        await lab.startUnit(unit);
+        const back = await waitConverged(lab, { timeoutMs: 90_000 });
+        log(
+          `(state truncated) ${backend}: restored from .prev, converged in ${(back.ms / 1000).toFixed(1)} s`,
+        );
+        expect(back.converged).toBe(true);
+        expect(await keysAndLinks(lab, unit)).toEqual(before);
       }, 200_000);
     });
   }
