@@ -44,6 +44,8 @@ export interface LabSpec {
   readonly underlayMtu?: Readonly<Record<string, number>>;
   /** OSPF hello/dead in seconds (default 1/4: fast convergence in a lab). */
   readonly ospf?: { readonly hello: number; readonly dead: number };
+  /** Serve metrics on `LAB_METRICS_ADDRESS` inside every unit's namespace (default off). */
+  readonly metrics?: boolean;
 }
 
 /** One unit, fully expanded. */
@@ -83,6 +85,9 @@ export interface PeeringPlan {
   readonly acceptor: string;
 }
 
+/** Where a unit serves metrics when the lab has them on: loopback of the unit's own namespace. */
+export const LAB_METRICS_ADDRESS = '127.0.0.1:9586';
+
 /** Everything the lab builds, before anything is built. */
 export interface TopologyPlan {
   readonly sites: readonly SitePlan[];
@@ -90,6 +95,7 @@ export interface TopologyPlan {
   readonly exchange: LabExchange;
   readonly backend: LabBackend;
   readonly ospf: { readonly hello: number; readonly dead: number };
+  readonly metrics: boolean;
 }
 
 /** Default prefixes of the first three sites, from the documentation ranges. */
@@ -187,6 +193,7 @@ export function expandTopology(spec: LabSpec): TopologyPlan {
     exchange: spec.exchange ?? 'dir',
     backend: spec.backend ?? 'wgquick',
     ospf: spec.ospf ?? { hello: 1, dead: 4 },
+    metrics: spec.metrics ?? false,
   };
 }
 
