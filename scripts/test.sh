@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: build, lint and every test, on Node 24. Tests that need
+# The test command: build, lint, API docs (typedoc, warnings are errors) and every test, on Node 24. Tests that need
 # root or daemons run (as root) rather than skip. Ends with one plain
 # "N passed, N failed, N skipped" line.
 set -uo pipefail
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 set -e
 npm run build
 npm run lint
+npm run docs
 set +e
 mkdir -p .cache
 report=.cache/test-report.json

@@ -69,7 +69,7 @@ export interface ResolvedRemote {
   /** Effective group peers' data, for `reconcile()`. */
   readonly group: UnitDataMap;
   readonly cache: RemoteCache;
-  /** False when only nothing, or only refresh times younger than {@link SEEN_REFRESH_MS}, changed: no save needed for it. */
+  /** False when only nothing, or only refresh times younger than `SEEN_REFRESH_MS`, changed: no save needed for it. */
   readonly cacheChanged: boolean;
   readonly health: ExchangeHealth;
   readonly problems: readonly Problem[];

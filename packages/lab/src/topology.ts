@@ -47,6 +47,8 @@ export interface LabSpec {
    * BFD (default: the gateway's default; `false` = off, as the reference).
    */
   readonly ospf?: LabOspf;
+  /** Serve metrics on `LAB_METRICS_ADDRESS` inside every unit's namespace (default off). */
+  readonly metrics?: boolean;
 }
 
 /** OSPF and BFD timers of a lab's units. */
@@ -93,6 +95,9 @@ export interface PeeringPlan {
   readonly acceptor: string;
 }
 
+/** Where a unit serves metrics when the lab has them on: loopback of the unit's own namespace. */
+export const LAB_METRICS_ADDRESS = '127.0.0.1:9586';
+
 /** Everything the lab builds, before anything is built. */
 export interface TopologyPlan {
   readonly sites: readonly SitePlan[];
@@ -100,6 +105,7 @@ export interface TopologyPlan {
   readonly exchange: LabExchange;
   readonly backend: LabBackend;
   readonly ospf: LabOspf;
+  readonly metrics: boolean;
 }
 
 /** Default prefixes of the first three sites, from the documentation ranges. */
@@ -197,6 +203,7 @@ export function expandTopology(spec: LabSpec): TopologyPlan {
     exchange: spec.exchange ?? 'dir',
     backend: spec.backend ?? 'wgquick',
     ospf: spec.ospf ?? { hello: 1, dead: 4 },
+    metrics: spec.metrics ?? false,
   };
 }
 

@@ -9,6 +9,7 @@ import type { GroupConfigInput } from '@wg-gateway/core';
 import { CHECK_ROUTE_SCRIPT, parseGatewayConfig, type RuntimeSectionInput } from '@wg-gateway/runtime';
 import {
   HAND_WRITTEN_BIRD_PROTOCOL,
+  LAB_METRICS_ADDRESS,
   type PeeringPlan,
   type SitePlan,
   type TopologyPlan,
@@ -122,7 +123,7 @@ export function unitConfig(
       userspace: 'wireguard-go',
       exchange: exchange.exchange,
       ...(exchange.etcdPrefix === undefined ? {} : { etcd: { prefix: exchange.etcdPrefix } }),
-      metrics: 'off',
+      metrics: plan.metrics ? LAB_METRICS_ADDRESS : 'off',
       bird: {
         mode: 'process',
         socket: p.birdSocket,

@@ -101,7 +101,7 @@ export class FileStateStore implements StateStore {
     return aside;
   }
 
-  /** Take `FILE.lock`; see {@link acquireFileLock}. */
+  /** Take `FILE.lock`; see `acquireFileLock`. */
   async lock(): Promise<() => Promise<void>> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     return acquireFileLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs });
