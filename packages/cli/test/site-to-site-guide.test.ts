@@ -209,7 +209,8 @@ describe.runIf(mustRunPrivileged())(
         return st.links.length === 2 && st.links.every((l) => l.state === 'open' && l.lastHandshake !== null);
       };
       let up = false;
-      for (let i = 0; i < 40 && !up; i++) {
+      const deadline = Date.now() + 60_000;
+      for (let i = 0; i < 60 && !up && Date.now() < deadline; i++) {
         up = (await handshaken(a)) && (await handshaken(b));
         if (!up) await sleep(1000);
       }
@@ -235,7 +236,7 @@ describe.runIf(mustRunPrivileged())(
           () => false,
         );
       let reached = false;
-      for (let i = 0; i < 40 && !reached; i++) {
+      for (let i = 0; i < 40 && !reached && Date.now() < deadline + 20_000; i++) {
         reached =
           (await ping(a, '198.18.0.10', '198.18.1.10')) && (await ping(b, '198.18.1.10', '198.18.0.10'));
         if (!reached) await sleep(500);
