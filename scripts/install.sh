@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   bird2 keepalived wireguard-tools wireguard-go iproute2 iputils-ping util-linux procps nftables iperf3
-  etcd-server openssl ca-certificates prometheus
+  etcd-server etcd-client openssl ca-certificates prometheus
   qemu-system-x86 busybox-static linux-image-cloud-amd64 cpio kmod zstd
 )
 
