@@ -10,6 +10,7 @@ import {
   type InterfaceChange,
   isManaged,
   MANAGED_ALIAS,
+  MANAGED_NAME,
   type UpdateChange,
 } from '@wg-gateway/core';
 import { NetlinkBackendError } from './netlink-error.js';
@@ -69,7 +70,10 @@ export class LinkApplier {
 
   async #create(c: CreateChange): Promise<void> {
     const existing = await this.#link(c.name);
-    if (existing !== undefined) {
+    if (existing !== undefined && (await this.#isAbandonedHalfMade(existing))) {
+      await this.#rtnl.deleteLink(existing.index, existing.name);
+      this.#links?.delete(existing.name);
+    } else if (existing !== undefined) {
       throw new NetlinkBackendError(`RTM_NEWLINK ${c.name}`, {
         errno: 'EEXIST',
         hint: isManaged(existing.name, existing.alias)
@@ -115,6 +119,20 @@ export class LinkApplier {
       this.#links?.delete(c.name);
       throw e;
     }
+  }
+
+  /**
+   * A `wg<port>` WireGuard device without our alias, private key or peer is
+   * what a create interrupted before its first setting leaves (the process
+   * was killed between starting wireguard-go and marking the link). The plan
+   * only asks to create names its own links reserve, and a blank device holds
+   * nothing of anyone's, so it is replaced; anything else stays untouched.
+   */
+  async #isAbandonedHalfMade(link: LinkInfo): Promise<boolean> {
+    if (isManaged(link.name, link.alias) || !MANAGED_NAME.test(link.name)) return false;
+    if (link.kind !== (this.#wg.mode === 'kernel' ? 'wireguard' : 'tun')) return false;
+    const device = await this.#wg.get(link.name).catch(() => undefined);
+    return device !== undefined && device.publicKey === undefined && device.peers.length === 0;
   }
 
   async #update(u: UpdateChange): Promise<void> {

@@ -146,6 +146,42 @@ describe.runIf(mustRunPrivileged())('netlink backend, userspace mode specifics',
     }
   });
 
+  it('replaces a blank wireguard-go device a killed create left behind; a foreign configured one is refused', async () => {
+    const create = (name: string, port: number) => ({
+      action: 'create' as const,
+      name,
+      privateKey: me.privateKey,
+      publicKey: me.publicKey,
+      listenPort: port,
+      mtu: 1370,
+      addresses: ['198.18.2.0/31'],
+      peer: { publicKey: peer.publicKey, endpoint: '198.51.100.2:50014', allowedIps: ['192.0.2.0/24'] },
+    });
+    // What a `wg-gateway run` SIGKILLed between starting wireguard-go and
+    // marking the link leaves: a TUN with no alias, no key, a random port.
+    await ns.exec(['wireguard-go', 'wg50013']);
+    await ns.exec(['ip', 'link', 'set', 'wg50013', 'up']);
+    await ns.exec(['wireguard-go', 'wg50015']);
+    await ns.exec(['wg', 'set', 'wg50015', 'peer', peer.publicKey, 'allowed-ips', '192.0.2.9/32']);
+    try {
+      const r = await backend.apply([create('wg50013', 50013), create('wg50015', 50015)]);
+      expect(r.results[0]?.error?.message).toBeUndefined();
+      expect(r.results[1]?.ok).toBe(false);
+      expect(r.results[1]?.error?.message).toMatch(/wg50015/);
+      const observed = await backend.observe();
+      const made = observed.find((o) => o.name === 'wg50013');
+      expect(made?.listenPort).toBe(50013);
+      expect(made?.peers[0]?.publicKey).toBe(peer.publicKey);
+      expect(observed.map((o) => o.name)).not.toContain('wg50015');
+      const foreign = (await ns.exec(['wg', 'show', 'wg50015', 'peers'])).stdout.trim();
+      expect(foreign).toBe(peer.publicKey);
+    } finally {
+      await ns.exec(['ip', 'link', 'del', 'wg50015']).catch(() => undefined);
+      await backend.apply([{ action: 'delete', name: 'wg50013' }]);
+      await ns.exec(['ip', 'link', 'del', 'wg50013']).catch(() => undefined);
+    }
+  });
+
   it('deletes the TUN device and its wireguard-go exits', async () => {
     expect(await daemons()).toEqual(['wireguard-go wg50011']);
     const r = await backend.apply([{ action: 'delete', name: 'wg50011' }]);

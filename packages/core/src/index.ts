@@ -116,7 +116,7 @@ export {
   renderMssClampRuleset,
 } from './mss-clamp.js';
 export type { ObservedInterface, ObservedPeer } from './observed.js';
-export { isManaged, MANAGED_ALIAS } from './ownership.js';
+export { isManaged, MANAGED_ALIAS, MANAGED_NAME } from './ownership.js';
 export type { GroupPeerData, ListenPort, PeerData, PeerDataResult, PeerDataWire } from './peer-data.js';
 export { splitList } from './peer-data.js';
 export { plan } from './plan.js';

@@ -275,70 +275,61 @@ describe.runIf(mustRunPrivileged())('e2e: faults on three sites', () => {
         for (const t of clientAddresses(lab, 'b')) expect(await waitPing(lab, 'a', t, 20_000)).toBe(true);
       }, 200_000);
 
-      // netlink: an open bug (docs/failure-modes.md): SIGKILLed while it creates
-      // wireguard-go interfaces, the unit restarts with some of them on random
-      // listen ports that later reconciles do not correct. wgquick only until fixed.
-      it.skipIf(backend === 'netlink')(
-        '`wg-gateway run` SIGKILLed mid-apply and restarted: same keys and links, converges; the other unit carries the traffic',
-        async () => {
-          const unit = await otherUnit(lab, await vipMaster(lab, 'a'));
-          const before = await keysAndLinks(lab, unit);
-          let landed = '';
-          const runs = await pingsDuring(lab, 'a', 'b', 100, async () => {
-            // Real apply work: every wg interface of the unit gone, then an
-            // immediate reconcile (SIGHUP); SIGKILL a moment after the reload
-            // starts. netlink recreates them in well under 150 ms, so shorter
-            // delays are tried (restarting in between) until one lands mid-reconcile.
-            for (const delay of [150, 40, 10, 0]) {
-              const pid = (await lab.driverPid(unit)) ?? expect.fail(`${unit} not running`);
-              const ifaces = await wgInterfaces(lab, unit);
-              for (const i of ifaces) await lab.ns(unit).exec(['ip', 'link', 'del', i]);
-              const from = (await readFile(lab.paths(unit).log, 'utf8')).length;
-              process.kill(pid, 'SIGHUP');
-              const seen = await waitFor(
-                async () =>
-                  (await readFile(lab.paths(unit).log, 'utf8')).slice(from).includes('re-reading the config'),
-                { timeoutMs: 10_000, intervalMs: 5 },
-              );
-              await sleep(delay);
-              process.kill(pid, 'SIGKILL');
-              const after = (await readFile(lab.paths(unit).log, 'utf8')).slice(from);
-              landed = after.includes('"reconciled"')
-                ? 'after the reconcile ended'
-                : 'before the reconcile ended';
-              log(
-                `(run killed mid-apply) ${backend}: deleted ${ifaces.length} wg interfaces on ${unit}, SIGHUP (seen ${seen}), SIGKILL ${pid} ${delay} ms later ${landed}; ${(await wgInterfaces(lab, unit)).length} recreated at the kill`,
-              );
-              if (landed.startsWith('before')) break;
-              // Wait for the new process's first reconcile: its SIGHUP handler
-              // is installed by then (a SIGHUP before it would end the process).
-              const restartedAt = (await readFile(lab.paths(unit).log, 'utf8')).length;
-              await lab.startUnit(unit);
-              await waitFor(
-                async () =>
-                  (await readFile(lab.paths(unit).log, 'utf8')).slice(restartedAt).includes('"reconciled"') &&
-                  (await wgInterfaces(lab, unit)).length === ifaces.length,
-                { timeoutMs: 30_000, intervalMs: 200 },
-              );
-            }
-            await sleep(1000);
-            await lab.startUnit(unit);
-          });
-          const back = await waitConverged(lab, { timeoutMs: 90_000, onProgress: log });
-          if (!back.converged)
-            log(
-              `(run killed mid-apply) ${backend}: not converged: ${JSON.stringify(back.status.filter((x) => x.unit === unit || x.site === 'a'))}`,
+      it('`wg-gateway run` SIGKILLed mid-apply and restarted: same keys and links, converges; the other unit carries the traffic', async () => {
+        const unit = await otherUnit(lab, await vipMaster(lab, 'a'));
+        const before = await keysAndLinks(lab, unit);
+        let landed = '';
+        const runs = await pingsDuring(lab, 'a', 'b', 100, async () => {
+          // Real apply work: every wg interface of the unit gone, then an
+          // immediate reconcile (SIGHUP); SIGKILL a moment after the reload
+          // starts. netlink recreates them in well under 150 ms, so shorter
+          // delays are tried (restarting in between) until one lands mid-reconcile.
+          for (const delay of [150, 40, 10, 0]) {
+            const pid = (await lab.driverPid(unit)) ?? expect.fail(`${unit} not running`);
+            const ifaces = await wgInterfaces(lab, unit);
+            for (const i of ifaces) await lab.ns(unit).exec(['ip', 'link', 'del', i]);
+            const from = (await readFile(lab.paths(unit).log, 'utf8')).length;
+            process.kill(pid, 'SIGHUP');
+            const seen = await waitFor(
+              async () =>
+                (await readFile(lab.paths(unit).log, 'utf8')).slice(from).includes('re-reading the config'),
+              { timeoutMs: 10_000, intervalMs: 5 },
             );
+            await sleep(delay);
+            process.kill(pid, 'SIGKILL');
+            const after = (await readFile(lab.paths(unit).log, 'utf8')).slice(from);
+            landed = after.includes('"reconciled"')
+              ? 'after the reconcile ended'
+              : 'before the reconcile ended';
+            log(
+              `(run killed mid-apply) ${backend}: deleted ${ifaces.length} wg interfaces on ${unit}, SIGHUP (seen ${seen}), SIGKILL ${pid} ${delay} ms later ${landed}; ${(await wgInterfaces(lab, unit)).length} recreated at the kill`,
+            );
+            if (landed.startsWith('before')) break;
+            // Wait for the new process's first reconcile: its SIGHUP handler
+            // is installed by then (a SIGHUP before it would end the process).
+            const restartedAt = (await readFile(lab.paths(unit).log, 'utf8')).length;
+            await lab.startUnit(unit);
+            await waitFor(
+              async () =>
+                (await readFile(lab.paths(unit).log, 'utf8')).slice(restartedAt).includes('"reconciled"') &&
+                (await wgInterfaces(lab, unit)).length === ifaces.length,
+              { timeoutMs: 30_000, intervalMs: 200 },
+            );
+          }
+          await sleep(1000);
+          await lab.startUnit(unit);
+        });
+        const back = await waitConverged(lab, { timeoutMs: 90_000, onProgress: log });
+        if (!back.converged)
           log(
-            `(run killed mid-apply) ${backend}: converged ${(back.ms / 1000).toFixed(1)} s after the pings`,
+            `(run killed mid-apply) ${backend}: not converged: ${JSON.stringify(back.status.filter((x) => x.unit === unit || x.site === 'a'))}`,
           );
-          expect(back.converged).toBe(true);
-          expect(landed).toBe('before the reconcile ended');
-          expect(await keysAndLinks(lab, unit)).toEqual(before);
-          for (const r of runs) expect(r.windowMs, `${r.label}: generous bound`).toBeLessThan(20_000);
-        },
-        200_000,
-      );
+        log(`(run killed mid-apply) ${backend}: converged ${(back.ms / 1000).toFixed(1)} s after the pings`);
+        expect(back.converged).toBe(true);
+        expect(landed).toBe('before the reconcile ended');
+        expect(await keysAndLinks(lab, unit)).toEqual(before);
+        for (const r of runs) expect(r.windowMs, `${r.label}: generous bound`).toBeLessThan(20_000);
+      }, 200_000);
 
       it('state file truncated: refused loudly and left untouched, traffic goes on; restored from .prev it converges with the same keys', async () => {
         const unit = await otherUnit(lab, await vipMaster(lab, 'a'));
