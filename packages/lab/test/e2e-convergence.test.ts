@@ -68,9 +68,12 @@ describe.runIf(mustRunPrivileged())('e2e: convergence', () => {
           },
           { prefix: uniquePrefix(TEST_PREFIX_BASE) },
         );
+        const upMs = Date.now() - startedAt;
         try {
           const t = await watchTimeline(lab, { startedAt, timeoutMs: 90_000 });
-          log(`lab up 3 × 2 (${backend}), seconds after Lab.up was called:\n${formatTimeline(t)}`);
+          log(
+            `lab up 3 × 2 (${backend}), seconds after Lab.up was called (it returned after ${(upMs / 1000).toFixed(1)} s, units started):\n${formatTimeline(t)}`,
+          );
           expect(t.pings, 'every client ping between the sites passes').toBeDefined();
           expect(t.pings, '3× the 20 s target').toBeLessThan(LAB_UP_BOUND_MS);
         } finally {
