@@ -9,7 +9,8 @@
  */
 import type { Lab } from './lab.js';
 import { clientAddresses, pingOnce } from './lab-checks.js';
-import { isConverged, labStatus, type UnitStatus } from './lab-status.js';
+import { expectedOfSite, sameDst } from './lab-status.js';
+import type { SitePlan } from './topology.js';
 import { sleep } from './wait.js';
 
 /** The steps of one unit, in the order they normally happen. */
@@ -39,12 +40,59 @@ export interface TimelineOptions {
   readonly startedAt?: number;
 }
 
-/** Full OSPF neighbours of a unit's BIRD. Equivalent to: `birdc -s SOCKET show ospf neighbors`. */
-async function fullNeighbours(lab: Lab, unit: string): Promise<number> {
-  const r = await lab
-    .ns(unit)
-    .tryExec(['birdc', '-s', lab.paths(unit).birdSocket, 'show', 'ospf', 'neighbors'], 10_000);
-  return r.stdout.split('\n').filter((l) => /\sFull\//.test(l)).length;
+/** One unit's convergence steps seen in one poll. */
+interface UnitSnapshot {
+  readonly unit: string;
+  readonly steps: readonly UnitStep[];
+  /** Handshaked on every expected interface with full ECMP (what `isConverged` checks). */
+  readonly converged: boolean;
+}
+
+const SEP = '@@wg-gateway-timeline@@';
+
+/**
+ * One unit's steps from one command in its namespace (a poll must be cheap
+ * to be fine-grained). Equivalent to: `wg show all latest-handshakes; ip -j
+ * -4 route show proto bird; ip -j -6 route show proto bird; birdc -s SOCKET
+ * show ospf neighbors`.
+ */
+async function snapshot(lab: Lab, site: SitePlan, unit: string): Promise<UnitSnapshot> {
+  const want = expectedOfSite(lab.plan, site);
+  const script = [
+    'wg show all latest-handshakes',
+    `echo ${SEP}`,
+    'ip -j -4 route show proto bird',
+    `echo ${SEP}`,
+    'ip -j -6 route show proto bird',
+    `echo ${SEP}`,
+    `birdc -s '${lab.paths(unit).birdSocket}' show ospf neighbors`,
+  ].join('; ');
+  const r = await lab.ns(unit).tryExec(['sh', '-c', `${script}; true`], 10_000);
+  const [hs = '', r4 = '', r6 = '', ospf = ''] = r.stdout.split(SEP);
+  const handshakes = new Map<string, number>();
+  for (const line of hs.split('\n')) {
+    const [name, , ts] = line.split('\t');
+    if (name && ts !== undefined) handshakes.set(name, Math.max(handshakes.get(name) ?? 0, Number(ts)));
+  }
+  const routes = [r4, r6].flatMap((text) => {
+    try {
+      return JSON.parse(text.trim() || '[]') as { dst: string; dev?: string; nexthops?: unknown[] }[];
+    } catch {
+      return [];
+    }
+  });
+  const complete = [...want.routes].every(([prefix, n]) =>
+    routes.some((x) => sameDst(x.dst, prefix) && (x.nexthops?.length ?? (x.dev ? 1 : 0)) >= n),
+  );
+  const full = ospf.split('\n').filter((l) => /\sFull\//.test(l)).length;
+  const n = want.interfaces;
+  const handshaked = [...handshakes.values()].filter((t) => t > 0).length;
+  const steps: UnitStep[] = [];
+  if (n > 0 && handshakes.size >= n) steps.push('interfaces');
+  if (n > 0 && handshaked >= n) steps.push('handshakes');
+  if (n > 0 && full >= 2 * n) steps.push('ospfFull');
+  if (complete) steps.push('routes');
+  return { unit, steps, converged: handshakes.size === n && handshaked >= n && complete };
 }
 
 /** Every ping of the matrix: each site's client to every other site's client addresses. */
@@ -75,39 +123,34 @@ export async function watchTimeline(lab: Lab, options: TimelineOptions = {}): Pr
     units[unit] ??= {};
     units[unit][step] ??= now - start;
   };
-  while (
-    polls < maxPolls &&
-    Date.now() - start < timeoutMs &&
-    (converged === undefined || pings === undefined)
-  ) {
-    polls += 1;
-    const [status, full, ok] = await Promise.all([
-      converged === undefined ? labStatus(lab) : Promise.resolve([] as UnitStatus[]),
-      converged === undefined
-        ? Promise.all(lab.plan.sites.flatMap((s) => s.units.map((u) => fullNeighbours(lab, u.name))))
-        : Promise.resolve([] as number[]),
-      pings === undefined
-        ? Promise.all(pairs.map((p) => pingOnce(lab, p.from, p.to, 1)))
-        : Promise.resolve([]),
-    ]);
-    const now = Date.now();
-    status.forEach((s, i) => {
-      units[s.unit] ??= {};
-      if (s.expectedInterfaces > 0 && s.interfaces.length >= s.expectedInterfaces)
-        note(s.unit, 'interfaces', now);
-      if (
-        s.expectedInterfaces > 0 &&
-        s.interfaces.filter((x) => x.handshake > 0).length >= s.expectedInterfaces
-      )
-        note(s.unit, 'handshakes', now);
-      if ((full[i] ?? 0) >= 2 * s.expectedInterfaces) note(s.unit, 'ospfFull', now);
-      if (s.missing.length === 0) note(s.unit, 'routes', now);
-    });
-    if (converged === undefined && status.length > 0 && status.every(isConverged)) converged = now - start;
-    if (pings === undefined && ok.length === pairs.length && ok.every(Boolean)) pings = now - start;
-    if (converged === undefined || pings === undefined)
-      await sleep(Math.max(0, interval - (Date.now() - now)));
-  }
+  const deadline = start + timeoutMs;
+  // Pings run in their own loop: a failing ping waits its 1 s timeout, which
+  // must not coarsen the units' polls.
+  const pingLoop = async () => {
+    for (let round = 0; round < maxPolls && Date.now() < deadline && pings === undefined; round++) {
+      const began = Date.now();
+      const ok = await Promise.all(pairs.map((p) => pingOnce(lab, p.from, p.to, 1)));
+      if (ok.every(Boolean)) pings = Date.now() - start;
+      else await sleep(Math.max(0, interval - (Date.now() - began)));
+    }
+  };
+  const unitLoop = async () => {
+    while (polls < maxPolls && Date.now() < deadline && converged === undefined) {
+      polls += 1;
+      const began = Date.now();
+      const snaps = await Promise.all(
+        lab.plan.sites.flatMap((site) => site.units.map((u) => snapshot(lab, site, u.name))),
+      );
+      const now = Date.now();
+      for (const snap of snaps) {
+        units[snap.unit] ??= {};
+        for (const step of snap.steps) note(snap.unit, step, now);
+      }
+      if (snaps.every((x) => x.converged)) converged = now - start;
+      else await sleep(Math.max(0, interval - (Date.now() - began)));
+    }
+  };
+  await Promise.all([pingLoop(), unitLoop()]);
   return { units, converged, pings, polls };
 }
 
