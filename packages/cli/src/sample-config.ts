@@ -41,8 +41,8 @@ peerings:
 
 # OSPF timers in seconds, and BFD for sub-second failover.
 # ospf:
-#   hello: 5
-#   dead: 30
+#   hello: 1
+#   dead: 4
 #   bfd:
 #     interval-ms: 100
 #     multiplier: 5

@@ -105,8 +105,16 @@ export interface GroupConfig {
 export const DEFAULTS = {
   tunnels: 2,
   portRange: { min: 50000, max: 52000 },
-  helloSeconds: 5,
-  deadSeconds: 30,
+  /**
+   * OSPF hello 1 s / dead 4 s. BFD detects dead paths, so hello only paces
+   * adjacency forming: a new link's neighbour answers at its next hello, so
+   * a new peering reaches Full within one hello (5 s would cost up to 5 s of
+   * convergence). 1 s costs one small packet per second per link and family;
+   * dead 4 s is the fallback detection when BFD is off. Both ends of a link
+   * must use the same values (see docs/operations.md).
+   */
+  helloSeconds: 1,
+  deadSeconds: 4,
   /**
    * BFD on every link: a silent path is declared down after 4 missed control
    * packets at 100 ms, i.e. 0.4 s. Over the internet this rides out 3

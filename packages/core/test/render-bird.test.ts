@@ -46,7 +46,7 @@ describe('renderBirdConfig', () => {
     for (const o of [ospf4(text), ospf6(text)]) {
       for (const name of birdTwoLinks.interfaces) {
         expect(o).toContain(
-          `interface "${name}" {\n      type ptp;\n      cost 10;\n      hello 5;\n      dead 30;\n      bfd yes;\n    };`,
+          `interface "${name}" {\n      type ptp;\n      cost 10;\n      hello 5;\n      dead 30;\n      bfd yes;\n      retransmit 2;\n    };`,
         );
       }
       expect(o.match(/interface "/g)).toHaveLength(2);
@@ -64,7 +64,7 @@ describe('renderBirdConfig', () => {
     const { bfd: _, ...noBfd } = birdTwoLinks;
     const t = renderBirdConfig(noBfd);
     expect(t).not.toMatch(/bfd/i);
-    expect(ospf4(t)).toContain('dead 30;\n    };');
+    expect(ospf4(t)).toContain('dead 30;\n      retransmit 2;\n    };');
   });
 
   it('advertises own prefixes as stubnets in their family and the link subnet as hidden', () => {

@@ -12,6 +12,7 @@ export * from './lab-namespace.js';
 export * from './lab-record.js';
 export * from './lab-status.js';
 export * from './lab-traffic.js';
+export * from './timeline.js';
 export * from './topology.js';
 export * from './unit-config.js';
 export * from './wait.js';

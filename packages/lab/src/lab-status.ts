@@ -58,7 +58,11 @@ export function directPeers(plan: TopologyPlan, site: string): SitePlan[] {
     .filter((s): s is SitePlan => s !== undefined);
 }
 
-function expected(plan: TopologyPlan, site: SitePlan): { interfaces: number; routes: Map<string, number> } {
+/** What a converged unit of `site` has: its interface count and, per remote prefix, its ECMP path count. */
+export function expectedOfSite(
+  plan: TopologyPlan,
+  site: SitePlan,
+): { interfaces: number; routes: Map<string, number> } {
   let interfaces = 0;
   const routes = new Map<string, number>();
   for (const remote of directPeers(plan, site.name)) {
@@ -70,7 +74,7 @@ function expected(plan: TopologyPlan, site: SitePlan): { interfaces: number; rou
 }
 
 /** Canonical text of a route destination as `ip -j` prints it (`3fff::/20`, `192.0.2.0/24`). */
-function sameDst(dst: string, prefix: string): boolean {
+export function sameDst(dst: string, prefix: string): boolean {
   return dst === prefix || (!dst.includes('/') && `${dst}/${dst.includes(':') ? 128 : 32}` === prefix);
 }
 
@@ -83,7 +87,7 @@ async function json<T>(lab: Lab, unit: string, argv: string[]): Promise<T[]> {
 /** Read one unit's status. */
 export async function unitStatus(lab: Lab, site: SitePlan, unit: UnitPlan): Promise<UnitStatus> {
   const ns = lab.ns(unit.name);
-  const want = expected(lab.plan, site);
+  const want = expectedOfSite(lab.plan, site);
   const [hs, ports, links, r4, r6, vrrp, pid] = await Promise.all([
     ns.tryExec(['wg', 'show', 'all', 'latest-handshakes'], 10_000),
     ns.tryExec(['wg', 'show', 'all', 'listen-port'], 10_000),

@@ -43,8 +43,8 @@ export interface LabSpec {
   /** Underlay MTU per unit name (`a-1`); default 1500. */
   readonly underlayMtu?: Readonly<Record<string, number>>;
   /**
-   * OSPF hello/dead in seconds (default 1/4: fast convergence in a lab) and
-   * BFD (default: the gateway's default; `false` = off, as the reference).
+   * OSPF hello/dead in seconds and BFD (default: the gateway's defaults;
+   * BFD `false` = off, as the reference).
    */
   readonly ospf?: LabOspf;
   /** Serve metrics on `LAB_METRICS_ADDRESS` inside every unit's namespace (default off). */
@@ -53,8 +53,8 @@ export interface LabSpec {
 
 /** OSPF and BFD timers of a lab's units. */
 export interface LabOspf {
-  readonly hello: number;
-  readonly dead: number;
+  readonly hello?: number;
+  readonly dead?: number;
   readonly bfd?: false | { readonly 'interval-ms': number; readonly multiplier: number };
 }
 
@@ -202,7 +202,7 @@ export function expandTopology(spec: LabSpec): TopologyPlan {
     peerings,
     exchange: spec.exchange ?? 'dir',
     backend: spec.backend ?? 'wgquick',
-    ospf: spec.ospf ?? { hello: 1, dead: 4 },
+    ospf: spec.ospf ?? {},
     metrics: spec.metrics ?? false,
   };
 }

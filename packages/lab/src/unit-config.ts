@@ -105,8 +105,8 @@ export function unitConfig(
     peerings: peeringsOf(peerings, site.name),
     'router-id': unit.wanAddress,
     ospf: {
-      hello: plan.ospf.hello,
-      dead: plan.ospf.dead,
+      ...(plan.ospf.hello === undefined ? {} : { hello: plan.ospf.hello }),
+      ...(plan.ospf.dead === undefined ? {} : { dead: plan.ospf.dead }),
       ...(plan.ospf.bfd === undefined ? {} : { bfd: plan.ospf.bfd }),
     },
     // Re-adding a peering in a test must not wait five minutes for ports.

@@ -1,14 +1,12 @@
 /**
  * End-to-end failover gaps, both backends, one lab per backend (two sites ×
- * two units, tunnels 2, default timers: BFD 100 ms × 4, OSPF hello 5 / dead
- * 30, Keepalived's defaults). A client in A pings a client in B every 20 ms
+ * two units, tunnels 2, default timers: BFD 100 ms × 4, OSPF hello 1 / dead
+ * 4, Keepalived's defaults). A client in A pings a client in B every 20 ms
  * while one thing breaks; the longest run of lost replies is the gap. Each
  * gap is printed; the bounds are 3× the targets of issue 12 where our
  * defaults can meet them, else generous (the VRRP timing lives elsewhere).
  *
- * 0. a new peering between running units: time until traffic passes
- *    through every tunnel (every link handshaked, full ECMP everywhere):
- *    target ≤ 3 s netlink, ≤ 6 s wgquick, not met yet (bound 30 s);
+ * (A new peering between running units: e2e-convergence.test.ts.)
  * 1. one tunnel silently dead (the far wireguard-go frozen with SIGSTOP):
  *    target < 0.5 s; `status` shows the link's routing down meanwhile;
  * 2. the VIP holder's underlay cut (wan0 down);
@@ -42,10 +40,8 @@ describe.runIf(mustRunPrivileged())('e2e: failover gaps', () => {
       let lab: Lab;
 
       beforeAll(async () => {
-        // No peering yet: case (0) adds it to the running units.
         lab = await startLab({
           backend,
-          peerings: [],
           sites: [
             { name: 'a', units: 2, tunnels: 2, prefixes: ['192.0.2.0/24'], vips: ['192.0.2.1/24'] },
             { name: 'b', units: 2, tunnels: 2, prefixes: ['198.51.100.0/24'] },
@@ -56,25 +52,6 @@ describe.runIf(mustRunPrivileged())('e2e: failover gaps', () => {
       afterAll(async () => {
         await lab?.down();
       }, 60_000);
-
-      it('(0) a new peering between running units carries traffic through every tunnel', async () => {
-        const peering = { id: 'a-b', initiator: 'a', acceptor: 'b' };
-        // The checks below read the expected links and routes from the plan.
-        lab.record = { ...lab.record, plan: { ...lab.plan, peerings: [peering] } };
-        const units = ['a-1', 'a-2', 'b-1', 'b-2'];
-        for (const unit of units) await lab.writeUnitConfig(unit, [peering]);
-        for (const unit of units) await lab.reloadUnit(unit);
-        const r = await waitConverged(lab, { timeoutMs: 90_000 });
-        log(
-          `(0) ${backend}: new peering, units running → every tunnel carries routes in ${(r.ms / 1000).toFixed(1)} s`,
-        );
-        expect(r.converged).toBe(true);
-        // Issue 12's targets are 3 s (netlink) and 6 s (wgquick); measured 13–14 s
-        // here: the interfaces exist ~1.3 s after the reload, the rest is OSPF
-        // (docs/benchmarks.md). Bound: generous until that is fixed.
-        expect(r.ms, 'generous bound').toBeLessThan(30_000);
-        expect(await waitPing(lab, 'a', clientV4(lab, 'b'), 30_000)).toBe(true);
-      }, 150_000);
 
       it('(1) one tunnel silently dead: its flow moves within BFD time; status shows the link down', async () => {
         const holder = await vipHolderOf(lab, 'a');

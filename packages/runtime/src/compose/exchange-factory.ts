@@ -55,8 +55,11 @@ export async function etcdOptions(
 /** Build the exchange `runtime.exchange` names. Nothing is contacted until it is used. */
 export async function createExchange(rt: RuntimeSettings): Promise<Exchange> {
   const spec = rt.exchange;
+  // The runner debounces changes again (runtime.debounce-ms); the watch's own
+  // debounce only collapses the inotify events of one atomic write, so it is
+  // short: each of a new link's three exchange hops waited for both.
   if (spec.kind === 'dir')
-    return new DirectoryExchange(spec.path, { debounceMs: Math.min(rt.debounceMs, 100) });
+    return new DirectoryExchange(spec.path, { debounceMs: Math.min(rt.debounceMs, 20) });
   const options = await etcdOptions(rt, spec.endpoints);
   const { EtcdExchange } = await import('../exchange/etcd-exchange.js');
   return new EtcdExchange(options);
