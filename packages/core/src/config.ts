@@ -118,7 +118,7 @@ export const DEFAULTS = {
   vrrpRouterIdBase: 51,
   portQuarantineSeconds: 300,
   remoteGraceSeconds: 86_400,
-  vrrp: { advertIntervalSeconds: 1, trackIntervalSeconds: 2, trackFall: 2, trackRise: 2 },
+  vrrp: { advertIntervalSeconds: 0.1, trackIntervalSeconds: 1, trackFall: 1, trackRise: 2 },
   paths: {
     state: '/var/lib/wg-gateway/state.json',
     wireguardDir: '/etc/wireguard',
