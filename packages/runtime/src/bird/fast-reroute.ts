@@ -8,7 +8,11 @@
  * neighbours over the control socket and, when a link's adjacency leaves
  * `Full`, takes that link's next hops out of BIRD's kernel routes at once
  * (the same routes BIRD installs at its next tick). Nothing is added: a link
- * coming back waits for BIRD's own route computation.
+ * coming back waits for BIRD's own route computation. A few seconds after a
+ * prune the kernel protocols are re-fed (`reload out`), so that an adjacency
+ * that dropped and came back within one tick (BIRD's routes unchanged, hence
+ * not re-exported) does not leave a next hop missing until BIRD's next
+ * kernel scan.
  * @module
  */
 import type { Logger } from '../log.js';
@@ -21,6 +25,12 @@ import { GATEWAY_OSPF_PROTOCOLS } from './link-routing.js';
 // The rendered OSPF protocols and the address family each carries.
 const [OSPF4, OSPF6] = GATEWAY_OSPF_PROTOCOLS;
 const FAMILY: Record<string, 4 | 6> = { [OSPF4]: 4, [OSPF6]: 6 };
+
+/** The rendered kernel protocols (core's BIRD template). */
+export const GATEWAY_KERNEL_PROTOCOLS = ['wg_gateway_kernel4', 'wg_gateway_kernel6'] as const;
+
+/** Delay from a prune to re-feeding the kernel protocols: past BIRD's next 1 s tick, with margin. */
+export const RESYNC_DELAY_MS = 2500;
 
 /** `family:interface` of every gateway OSPF neighbour in `Full`. */
 export function fullAdjacencies(neighbors: readonly OspfNeighbor[]): Set<string> {
@@ -66,6 +76,7 @@ export interface FastRerouteOptions {
 export class FastReroute {
   readonly #o: FastRerouteOptions;
   #timer: NodeJS.Timeout | undefined;
+  #resync: NodeJS.Timeout | undefined;
   #control: BirdControl | undefined;
   #full: Set<string> | undefined;
   #stopped = false;
@@ -86,9 +97,30 @@ export class FastReroute {
   stop(): void {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#resync) clearTimeout(this.#resync);
     this.#timer = undefined;
+    this.#resync = undefined;
     this.#control?.close();
     this.#control = undefined;
+  }
+
+  /** Re-feed BIRD's kernel protocols once, {@link RESYNC_DELAY_MS} after the last prune. */
+  #scheduleResync(): void {
+    if (this.#resync) clearTimeout(this.#resync);
+    this.#resync = setTimeout(() => {
+      this.#resync = undefined;
+      if (this.#stopped) return;
+      // Equivalent to: `birdc reload out wg_gateway_kernel4` (and 6).
+      const control = this.#control;
+      if (!control) return;
+      void Promise.all(GATEWAY_KERNEL_PROTOCOLS.map((p) => control.request(`reload out ${p}`))).catch((e) =>
+        this.#o.log.warn(
+          { err: e },
+          'fast reroute: kernel routes not re-fed; BIRD fixes them at its next scan',
+        ),
+      );
+    }, RESYNC_DELAY_MS);
+    this.#resync.unref();
   }
 
   async #poll(): Promise<void> {
@@ -120,6 +152,7 @@ export class FastReroute {
         );
       }
       this.#o.onPrune?.(lost, result);
+      this.#scheduleResync();
     } catch (e) {
       // BIRD restarting or not started yet: drop the connection, and forget
       // the old adjacencies (a restarted BIRD starts with none).
