@@ -102,11 +102,11 @@ describe('group config', () => {
 });
 
 describe('group config: vrrp section', () => {
-  it('defaults to 1 s adverts and a 2 s track script that falls and rises after 2 runs', () => {
+  it('defaults to 0.1 s adverts (VRRPv3) and a 1 s track script that falls after 1 run and rises after 2', () => {
     expect(parseGroupConfig(base).vrrp).toEqual({
-      advertIntervalSeconds: 1,
-      trackIntervalSeconds: 2,
-      trackFall: 2,
+      advertIntervalSeconds: 0.1,
+      trackIntervalSeconds: 1,
+      trackFall: 1,
       trackRise: 2,
     });
   });

@@ -255,7 +255,12 @@ describe('reference scenarios test_wireguard.py and test_keepalived.py: the othe
 
   it('test_keepalived_config: one script per remote prefix (interval 2), instances BACKUP, advert 1, the VIP', () => {
     const r = runScenario(
-      scenarioConfig('acceptor', { vips: ['192.0.2.100/24'], 'vrrp-router-id-base': 1 }),
+      // The reference's timers (ours default to 0.1 s adverts and 1 s checks).
+      scenarioConfig('acceptor', {
+        vips: ['192.0.2.100/24'],
+        'vrrp-router-id-base': 1,
+        vrrp: { 'advert-interval': 1, 'track-interval': 2 },
+      }),
       remoteData(true),
       {},
       { pathMtu: {}, interfaceOf: { '192.0.2.100': 'eth0' } },

@@ -40,7 +40,7 @@ describe('renders of reconcile() output', () => {
       [['203.0.113.0/24'], -1],
       [['2001:db8:b::/48'], -1],
     ]);
-    expect([k.advertIntervalSeconds, k.intervalSeconds, k.fall, k.rise]).toEqual([1, 2, 2, 2]);
+    expect([k.advertIntervalSeconds, k.intervalSeconds, k.fall, k.rise]).toEqual([0.1, 1, 1, 2]);
   });
 
   it('renders wg-quick files whose endpoint is set only on the initiator', () => {

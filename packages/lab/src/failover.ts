@@ -46,7 +46,9 @@ export async function gapDuring(
     .catch((e: Error) => ({ stdout: String((e.cause as { stdout?: string })?.stdout ?? '') }));
   await sleep(o.faultAfterMs);
   await o.fault();
-  const seqs = [...(await ping).stdout.matchAll(/icmp_seq=(\d+)/g)].map((m) => Number(m[1]));
+  // Echo replies only: "From X icmp_seq=N Destination Net Unreachable" (a
+  // unit with no route left) carries an icmp_seq too but is no answer.
+  const seqs = [...(await ping).stdout.matchAll(/bytes from .* icmp_seq=(\d+)/g)].map((m) => Number(m[1]));
   // icmp_seq runs 1..count; the sentinels count a loss at either end too.
   const marks = [0, ...seqs, count + 1];
   let worst = 0;

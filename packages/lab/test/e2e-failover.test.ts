@@ -1,16 +1,17 @@
 /**
- * End-to-end failover gaps, both backends, one lab per backend (two sites ×
- * two units, tunnels 2, default timers: BFD 100 ms × 4, OSPF hello 1 / dead
- * 4, Keepalived's defaults). A client in A pings a client in B every 20 ms
- * while one thing breaks; the longest run of lost replies is the gap. Each
- * gap is printed; the bounds are 3× the targets of issue 12 where our
- * defaults can meet them, else generous (the VRRP timing lives elsewhere).
+ * End-to-end failover gaps, both backends, one lab per backend shared by the
+ * cases (two sites × two units, tunnels 2, the product's defaults: BFD
+ * 100 ms × 4 with fast reroute, OSPF hello 1 / dead 4, VRRPv3 adverts every
+ * 0.1 s, route checks every 1 s). A client in A pings a client in B every
+ * 20 ms while one thing breaks; the longest run of lost replies is the gap.
+ * Each gap is printed; the bounds are 3× the targets of issue 12 (a loaded
+ * CI machine must not flake).
  *
  * (A new peering between running units: e2e-convergence.test.ts.)
  * 1. one tunnel silently dead (the far wireguard-go frozen with SIGSTOP):
  *    target < 0.5 s; `status` shows the link's routing down meanwhile;
- * 2. the VIP holder's underlay cut (wan0 down);
- * 3. the VIP holder killed.
+ * 2. the VIP holder's underlay cut (wan0 down): target < 1 s;
+ * 3. the VIP holder killed (every process SIGKILLed): target < 1 s.
  */
 import { mustRunPrivileged } from '@wg-gateway/testkit/netns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,7 +96,7 @@ describe.runIf(mustRunPrivileged())('e2e: failover gaps', () => {
         await recovered(lab, `(1) ${backend}: tunnel back`);
       }, 120_000);
 
-      it('(2) the VIP holder loses its underlay: gap recorded', async () => {
+      it('(2) the VIP holder loses its underlay: the other unit takes over within 3 s', async () => {
         const holder = await vipHolderOf(lab, 'a');
         expect(await waitPing(lab, 'a', clientV4(lab, 'b'), 30_000)).toBe(true);
         try {
@@ -112,17 +113,14 @@ describe.runIf(mustRunPrivileged())('e2e: failover gaps', () => {
             `(2) ${backend}: underlay of VIP holder ${holder} cut: gap ${r.gapMs} ms (${r.lost}/${r.count} lost)`,
           );
           expect(r.answeredAtEnd, 'pings answered at the end').toBeGreaterThan(15);
-          expect(
-            r.gapMs,
-            'generous bound (VRRP and track-script timing are configured elsewhere)',
-          ).toBeLessThan(12_000);
+          expect(r.gapMs, '3× the 1 s target').toBeLessThan(3000);
         } finally {
           await lab.ns(holder).exec(['ip', 'link', 'set', 'wan0', 'up']);
         }
         await recovered(lab, `(2) ${backend}: underlay back`);
       }, 150_000);
 
-      it('(3) the VIP holder killed: gap recorded', async () => {
+      it('(3) the VIP holder killed: the other unit takes over within 3 s', async () => {
         expect(await waitPing(lab, 'a', clientV4(lab, 'b'), 30_000)).toBe(true);
         const holder = await vipHolderOf(lab, 'a');
         const r = await gapDuring(lab, {
@@ -136,7 +134,7 @@ describe.runIf(mustRunPrivileged())('e2e: failover gaps', () => {
         });
         log(`(3) ${backend}: VIP holder ${holder} killed: gap ${r.gapMs} ms (${r.lost}/${r.count} lost)`);
         expect(r.answeredAtEnd, 'pings answered at the end').toBeGreaterThan(15);
-        expect(r.gapMs, 'generous bound (VRRP timing is configured elsewhere)').toBeLessThan(9000);
+        expect(r.gapMs, '3× the 1 s target').toBeLessThan(3000);
       }, 120_000);
     });
   }

@@ -7,6 +7,7 @@
  * @module
  */
 import type { GatewayReport } from '@wg-gateway/core';
+import { FastReroute } from '../bird/fast-reroute.js';
 import { type BackendRegistry, defaultBackendRegistry } from '../compose/backend-registry.js';
 import { type GatewayConfig, loadGatewayConfig } from '../compose/config-document.js';
 import { type ComposedGateway, type ComposeOptions, composeGateway } from '../compose/create-gateway.js';
@@ -15,6 +16,7 @@ import { DaemonSupervisor } from '../daemon-adapter/daemon-supervisor.js';
 import { createLogger, type Logger } from '../log.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { type MetricsServer, startMetricsServer } from '../metrics/metrics-server.js';
+import { commandRunner } from '../system/command.js';
 import { GatewayRunner, type TriggerReason } from './gateway-runner.js';
 
 /** Options of {@link GatewayDaemon}. */
@@ -230,9 +232,23 @@ export class GatewayDaemon {
       { backend: runtime.backend, exchange: runtime.exchange, intervalSeconds: runtime.intervalSeconds },
       'running',
     );
+    // With BFD on, take a dead link's next hops out of the kernel as soon as
+    // BIRD drops its neighbour, instead of at BIRD's next OSPF tick (≤ 1 s).
+    const bfd = group.routing.bfd;
+    const reroute =
+      gw.bird && bfd
+        ? new FastReroute({
+            socketPath: runtime.bird.socket,
+            pollMs: Math.max(20, Math.round(bfd.intervalMs / 2)),
+            run: commandRunner({ timeoutMs: 5000 }),
+            log: this.logger,
+          })
+        : undefined;
+    reroute?.start();
     try {
       await runner.start();
     } finally {
+      reroute?.stop();
       this.#current = undefined;
       await gw.close();
     }

@@ -1,0 +1,167 @@
+/**
+ * Fast reroute around a link that BFD declared dead.
+ *
+ * BIRD drops an OSPF neighbour the moment its BFD session fails, but it
+ * recomputes routes only on its OSPF `tick` (whole seconds, 1 s at least),
+ * so for up to a second after detection the kernel's multipath routes still
+ * hash some flows into the dead tunnel. This watcher polls BIRD's OSPF
+ * neighbours over the control socket and, when a link's adjacency leaves
+ * `Full`, takes that link's next hops out of BIRD's kernel routes at once
+ * (the same routes BIRD installs at its next tick). Nothing is added: a link
+ * coming back waits for BIRD's own route computation. A few seconds after a
+ * prune the kernel protocols are re-fed (`reload out`), so that an adjacency
+ * that dropped and came back within one tick (BIRD's routes unchanged, hence
+ * not re-exported) does not leave a next hop missing until BIRD's next
+ * kernel scan.
+ * @module
+ */
+import type { Logger } from '../log.js';
+import type { CommandRunner } from '../system/command.js';
+import { type PruneResult, pruneNexthops } from '../system/nexthop-prune.js';
+import { BirdControl } from './bird-control.js';
+import type { OspfNeighbor } from './bird-status.js';
+import { GATEWAY_OSPF_PROTOCOLS } from './link-routing.js';
+
+// The rendered OSPF protocols and the address family each carries.
+const [OSPF4, OSPF6] = GATEWAY_OSPF_PROTOCOLS;
+const FAMILY: Record<string, 4 | 6> = { [OSPF4]: 4, [OSPF6]: 6 };
+
+/** The rendered kernel protocols (core's BIRD template). */
+export const GATEWAY_KERNEL_PROTOCOLS = ['wg_gateway_kernel4', 'wg_gateway_kernel6'] as const;
+
+/** Delay from a prune to re-feeding the kernel protocols: past BIRD's next 1 s tick, with margin. */
+export const RESYNC_DELAY_MS = 2500;
+
+/** `family:interface` of every gateway OSPF neighbour in `Full`. */
+export function fullAdjacencies(neighbors: readonly OspfNeighbor[]): Set<string> {
+  const out = new Set<string>();
+  for (const n of neighbors) {
+    const family = FAMILY[n.protocol];
+    if (family !== undefined && n.state === 'Full') out.add(`${family}:${n.interface}`);
+  }
+  return out;
+}
+
+/** Interfaces, per family, that were `Full` in `before` and are not in `now`. */
+export function lostAdjacencies(
+  before: ReadonlySet<string>,
+  now: ReadonlySet<string>,
+): Map<4 | 6, Set<string>> {
+  const out = new Map<4 | 6, Set<string>>();
+  for (const key of before) {
+    if (now.has(key)) continue;
+    const [family, ifname = ''] = key.split(/:(.*)/s);
+    const f = family === '4' ? 4 : 6;
+    const set = out.get(f) ?? new Set<string>();
+    set.add(ifname);
+    out.set(f, set);
+  }
+  return out;
+}
+
+/** Options of {@link FastReroute}. */
+export interface FastRerouteOptions {
+  /** BIRD's control socket. */
+  readonly socketPath: string;
+  /** How often to read the neighbours, ms (BFD's interval / 2 is a good value). */
+  readonly pollMs: number;
+  /** Runs `ip` in the gateway's network namespace. */
+  readonly run: CommandRunner;
+  readonly log: Logger;
+  /** Called after each prune (tests, metrics). */
+  readonly onPrune?: (lost: ReadonlyMap<4 | 6, ReadonlySet<string>>, result: PruneResult) => void;
+}
+
+/** Polls BIRD's OSPF neighbours and prunes the next hops of links that lost theirs; see the module doc. */
+export class FastReroute {
+  readonly #o: FastRerouteOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #resync: NodeJS.Timeout | undefined;
+  #control: BirdControl | undefined;
+  #full: Set<string> | undefined;
+  #stopped = false;
+  #busy = false;
+
+  constructor(options: FastRerouteOptions) {
+    this.#o = options;
+  }
+
+  /** Start polling (idempotent). */
+  start(): void {
+    if (this.#timer || this.#stopped) return;
+    this.#timer = setInterval(() => void this.#poll(), this.#o.pollMs);
+    this.#timer.unref();
+  }
+
+  /** Stop polling and close the control connection. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#resync) clearTimeout(this.#resync);
+    this.#timer = undefined;
+    this.#resync = undefined;
+    this.#control?.close();
+    this.#control = undefined;
+  }
+
+  /** Re-feed BIRD's kernel protocols once, {@link RESYNC_DELAY_MS} after the last prune. */
+  #scheduleResync(): void {
+    if (this.#resync) clearTimeout(this.#resync);
+    this.#resync = setTimeout(() => {
+      this.#resync = undefined;
+      if (this.#stopped) return;
+      // Equivalent to: `birdc reload out wg_gateway_kernel4` (and 6).
+      const control = this.#control;
+      if (!control) return;
+      void Promise.all(GATEWAY_KERNEL_PROTOCOLS.map((p) => control.request(`reload out ${p}`))).catch((e) =>
+        this.#o.log.warn(
+          { err: e },
+          'fast reroute: kernel routes not re-fed; BIRD fixes them at its next scan',
+        ),
+      );
+    }, RESYNC_DELAY_MS);
+    this.#resync.unref();
+  }
+
+  async #poll(): Promise<void> {
+    // One poll at a time: a slow BIRD or `ip` must not pile polls up.
+    if (this.#busy || this.#stopped) return;
+    this.#busy = true;
+    try {
+      this.#control ??= await BirdControl.connect(this.#o.socketPath, { timeoutMs: 2000 });
+      const now = fullAdjacencies(await this.#control.ospfNeighbors());
+      const before = this.#full;
+      this.#full = now;
+      if (!before) return;
+      const lost = lostAdjacencies(before, now);
+      if (lost.size === 0) return;
+      const results = await Promise.all(
+        [...lost].map(([family, ifs]) => pruneNexthops(this.#o.run, ifs, [family])),
+      );
+      const result: PruneResult = {
+        edits: results.reduce((n, r) => n + r.edits, 0),
+        failed: results.flatMap((r) => r.failed),
+      };
+      const interfaces = Object.fromEntries([...lost].map(([f, s]) => [`ipv${f}`, [...s]]));
+      if (result.failed.length > 0) {
+        this.#o.log.warn({ interfaces, failed: result.failed }, 'fast reroute: some next hops not pruned');
+      } else {
+        this.#o.log.info(
+          { interfaces, routes: result.edits },
+          'fast reroute: pruned next hops of links that lost OSPF',
+        );
+      }
+      this.#o.onPrune?.(lost, result);
+      this.#scheduleResync();
+    } catch (e) {
+      // BIRD restarting or not started yet: drop the connection, and forget
+      // the old adjacencies (a restarted BIRD starts with none).
+      this.#o.log.debug({ err: e }, 'fast reroute: BIRD not readable');
+      this.#control?.close();
+      this.#control = undefined;
+      this.#full = undefined;
+    } finally {
+      this.#busy = false;
+    }
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Removing the next hops through given interfaces from the kernel routes
+ * BIRD installed (`proto bird`), as BIRD itself will at its next route
+ * computation: a multipath route keeps its other next hops, a route left
+ * with none is deleted.
+ * @module
+ */
+import type { CommandRunner } from './command.js';
+
+/** One next hop of a kernel route, as `ip -j route` prints it. */
+export interface KernelNexthop {
+  readonly gateway?: string;
+  readonly dev: string;
+  readonly weight?: number;
+  readonly flags?: readonly string[];
+}
+
+/** One kernel route, as `ip -j route show proto bird` prints it (single next hop or `nexthops`). */
+export interface KernelRoute {
+  readonly dst: string;
+  readonly metric?: number;
+  readonly table?: string;
+  readonly gateway?: string;
+  readonly dev?: string;
+  readonly flags?: readonly string[];
+  readonly nexthops?: readonly KernelNexthop[];
+}
+
+/** What to do to one route: keep only `nexthops` (replace) or delete it. */
+export type RouteEdit =
+  | {
+      readonly kind: 'replace';
+      readonly family: 4 | 6;
+      readonly route: KernelRoute;
+      readonly nexthops: readonly KernelNexthop[];
+    }
+  | { readonly kind: 'delete'; readonly family: 4 | 6; readonly route: KernelRoute };
+
+function nexthopsOf(route: KernelRoute): KernelNexthop[] {
+  if (route.nexthops) return [...route.nexthops];
+  if (route.dev === undefined) return [];
+  return [
+    {
+      dev: route.dev,
+      ...(route.gateway === undefined ? {} : { gateway: route.gateway }),
+      ...(route.flags ? { flags: route.flags } : {}),
+    },
+  ];
+}
+
+/**
+ * The edits that take every next hop through `deadInterfaces` out of
+ * `routes` (one family's `proto bird` routes); routes not using them are
+ * left alone.
+ */
+export function nexthopPruneEdits(
+  family: 4 | 6,
+  routes: readonly KernelRoute[],
+  deadInterfaces: ReadonlySet<string>,
+): RouteEdit[] {
+  const edits: RouteEdit[] = [];
+  for (const route of routes) {
+    const all = nexthopsOf(route);
+    const alive = all.filter((n) => !deadInterfaces.has(n.dev));
+    if (alive.length === all.length) continue;
+    edits.push(
+      alive.length === 0
+        ? { kind: 'delete', family, route }
+        : { kind: 'replace', family, route, nexthops: alive },
+    );
+  }
+  return edits;
+}
+
+function nexthopArgs(n: KernelNexthop): string[] {
+  return [
+    ...(n.gateway === undefined ? [] : ['via', n.gateway]),
+    'dev',
+    n.dev,
+    ...(n.flags?.includes('onlink') ? ['onlink'] : []),
+  ];
+}
+
+/**
+ * The `ip` argv of one edit. Equivalent to: `ip -F route replace DST proto
+ * bird metric M nexthop via GW dev DEV weight W ...` or `ip -F route del DST
+ * proto bird metric M`.
+ */
+export function routeEditArgv(edit: RouteEdit): string[] {
+  const { route } = edit;
+  const head = [
+    'ip',
+    `-${edit.family}`,
+    'route',
+    edit.kind === 'delete' ? 'del' : 'replace',
+    route.dst,
+    'proto',
+    'bird',
+    ...(route.metric === undefined ? [] : ['metric', String(route.metric)]),
+    ...(route.table === undefined ? [] : ['table', route.table]),
+  ];
+  if (edit.kind === 'delete') return head;
+  const [only, ...more] = edit.nexthops;
+  if (only && more.length === 0) return [...head, ...nexthopArgs(only)];
+  return [
+    ...head,
+    ...edit.nexthops.flatMap((n) => ['nexthop', ...nexthopArgs(n), 'weight', String(n.weight ?? 1)]),
+  ];
+}
+
+/** What {@link pruneNexthops} did. */
+export interface PruneResult {
+  readonly edits: number;
+  readonly failed: readonly { readonly argv: readonly string[]; readonly stderr: string }[];
+}
+
+/**
+ * Take every next hop through `deadInterfaces` out of BIRD's kernel routes of
+ * both families. A failed edit is reported, never thrown: BIRD's next route
+ * computation sets the routes right anyway.
+ * Equivalent to: `ip -j -4 route show proto bird` (and `-6`), then
+ * {@link routeEditArgv} for each route that uses a dead interface.
+ */
+export async function pruneNexthops(
+  run: CommandRunner,
+  deadInterfaces: ReadonlySet<string>,
+  families: readonly (4 | 6)[] = [4, 6],
+): Promise<PruneResult> {
+  const failed: { argv: readonly string[]; stderr: string }[] = [];
+  let edits = 0;
+  await Promise.all(
+    families.map(async (family) => {
+      const argv = ['ip', '-j', `-${family}`, 'route', 'show', 'proto', 'bird'];
+      const shown = await run(argv);
+      if (shown.code !== 0) {
+        failed.push({ argv, stderr: shown.stderr.trim() });
+        return;
+      }
+      let routes: KernelRoute[];
+      try {
+        routes = JSON.parse(shown.stdout || '[]') as KernelRoute[];
+      } catch {
+        failed.push({ argv, stderr: 'unparsable JSON' });
+        return;
+      }
+      await Promise.all(
+        nexthopPruneEdits(family, routes, deadInterfaces).map(async (edit) => {
+          const editArgv = routeEditArgv(edit);
+          const r = await run(editArgv);
+          if (r.code === 0) edits += 1;
+          else failed.push({ argv: editArgv, stderr: r.stderr.trim() });
+        }),
+      );
+    }),
+  );
+  return { edits, failed };
+}

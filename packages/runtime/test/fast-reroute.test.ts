@@ -1,0 +1,161 @@
+import {
+  cleanupNamespaces,
+  createNetns,
+  mustRunPrivileged,
+  type Netns,
+  uniquePrefix,
+} from '@wg-gateway/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OspfNeighbor } from '../src/bird/bird-status.js';
+import { fullAdjacencies, lostAdjacencies } from '../src/bird/fast-reroute.js';
+import { commandRunner } from '../src/system/command.js';
+import {
+  type KernelRoute,
+  nexthopPruneEdits,
+  pruneNexthops,
+  routeEditArgv,
+} from '../src/system/nexthop-prune.js';
+
+const neighbor = (protocol: string, iface: string, state = 'Full'): OspfNeighbor => ({
+  protocol,
+  routerId: '192.0.2.2',
+  priority: 1,
+  state,
+  role: 'PtP',
+  deadTime: 4,
+  interface: iface,
+  address: 'fe80::2',
+});
+
+describe('fast reroute: which links lost their adjacency', () => {
+  it('keys Full gateway adjacencies by family and reports the ones gone, per family', () => {
+    const before = fullAdjacencies([
+      neighbor('wg_gateway_ospf4', 'wg50001'),
+      neighbor('wg_gateway_ospf6', 'wg50001'),
+      neighbor('wg_gateway_ospf4', 'wg50003'),
+      neighbor('wg_gateway_ospf6', 'wg50003'),
+      neighbor('other_ospf', 'wg50005'),
+    ]);
+    expect([...before].sort()).toEqual(['4:wg50001', '4:wg50003', '6:wg50001', '6:wg50003']);
+    // BFD killed wg50001's neighbours; wg50003's IPv6 one is re-forming (not Full).
+    const now = fullAdjacencies([
+      neighbor('wg_gateway_ospf4', 'wg50003'),
+      neighbor('wg_gateway_ospf6', 'wg50003', 'Init'),
+    ]);
+    expect(lostAdjacencies(before, now)).toEqual(
+      new Map([
+        [4, new Set(['wg50001'])],
+        [6, new Set(['wg50001', 'wg50003'])],
+      ]),
+    );
+    expect(lostAdjacencies(now, before).size).toBe(0);
+  });
+});
+
+describe('fast reroute: pruning next hops', () => {
+  const multipath: KernelRoute = {
+    dst: '198.51.100.0/24',
+    metric: 32,
+    nexthops: [
+      { gateway: '169.254.0.2', dev: 'wg50001', weight: 1, flags: ['onlink'] },
+      { gateway: '169.254.0.2', dev: 'wg50003', weight: 1, flags: ['onlink'] },
+      { gateway: '169.254.0.2', dev: 'wg50005', weight: 1, flags: ['onlink'] },
+    ],
+  };
+  const single: KernelRoute = { dst: '203.0.113.0/24', metric: 32, gateway: '169.254.0.2', dev: 'wg50001' };
+  const elsewhere: KernelRoute = { dst: '192.0.2.0/24', metric: 32, gateway: '169.254.0.2', dev: 'wg50007' };
+
+  it('keeps the other next hops of a multipath route, deletes a route left with none, leaves the rest', () => {
+    const edits = nexthopPruneEdits(4, [multipath, single, elsewhere], new Set(['wg50001']));
+    expect(edits.map(routeEditArgv)).toEqual([
+      [
+        ...['ip', '-4', 'route', 'replace', '198.51.100.0/24', 'proto', 'bird', 'metric', '32'],
+        ...['nexthop', 'via', '169.254.0.2', 'dev', 'wg50003', 'onlink', 'weight', '1'],
+        ...['nexthop', 'via', '169.254.0.2', 'dev', 'wg50005', 'onlink', 'weight', '1'],
+      ],
+      ['ip', '-4', 'route', 'del', '203.0.113.0/24', 'proto', 'bird', 'metric', '32'],
+    ]);
+    const one = nexthopPruneEdits(4, [multipath], new Set(['wg50001', 'wg50003']));
+    expect(one.map(routeEditArgv)).toEqual([
+      [
+        ...['ip', '-4', 'route', 'replace', '198.51.100.0/24', 'proto', 'bird', 'metric', '32'],
+        ...['via', '169.254.0.2', 'dev', 'wg50005', 'onlink'],
+      ],
+    ]);
+  });
+});
+
+const prefix = uniquePrefix('wfr');
+
+describe.runIf(mustRunPrivileged())('fast reroute: pruning the kernel routes of a namespace', () => {
+  let ns: Netns;
+  beforeAll(async () => {
+    await cleanupNamespaces(prefix);
+    ns = await createNetns(`${prefix}a`);
+    for (const [dev, peer, net] of [
+      ['la', 'ra', '169.254.0.1/30'],
+      ['lb', 'rb', '169.254.0.5/30'],
+    ] as const) {
+      await ns.exec(['ip', 'link', 'add', dev, 'type', 'veth', 'peer', 'name', peer]);
+      await ns.exec(['ip', 'addr', 'add', net, 'dev', dev]);
+      await ns.exec(['ip', 'link', 'set', dev, 'up']);
+      await ns.exec(['ip', 'link', 'set', peer, 'up']);
+    }
+  });
+  afterAll(async () => {
+    await cleanupNamespaces(prefix);
+  });
+
+  it('takes the dead interface out of BIRD routes of both families and leaves other routes alone', async () => {
+    const ip = (...args: string[]) => ns.exec(['ip', ...args]);
+    await ip(
+      'route',
+      'add',
+      '198.51.100.0/24',
+      'proto',
+      'bird',
+      'metric',
+      '32',
+      ...['nexthop', 'via', '169.254.0.2', 'dev', 'la', 'nexthop', 'via', '169.254.0.6', 'dev', 'lb'],
+    );
+    await ip(
+      'route',
+      'add',
+      '203.0.113.0/24',
+      'proto',
+      'bird',
+      'metric',
+      '32',
+      'via',
+      '169.254.0.2',
+      'dev',
+      'la',
+    );
+    await ip('route', 'add', '192.0.2.0/24', 'proto', 'static', 'via', '169.254.0.2', 'dev', 'la');
+    await ip(
+      '-6',
+      'route',
+      'add',
+      '2001:db8::/32',
+      'proto',
+      'bird',
+      'metric',
+      '32',
+      ...['nexthop', 'via', 'fe80::2', 'dev', 'la', 'nexthop', 'via', 'fe80::2', 'dev', 'lb'],
+    );
+    const result = await pruneNexthops(commandRunner({ prefix: ns.enter }), new Set(['la']));
+    expect(result).toEqual({ edits: 3, failed: [] });
+    const v4 = (await ip('-4', 'route', 'show')).stdout;
+    expect(v4).toMatch(/^198\.51\.100\.0\/24 via 169\.254\.0\.6 dev lb proto bird metric 32/m);
+    expect(v4).not.toContain('203.0.113.0/24');
+    expect(v4).toMatch(/^192\.0\.2\.0\/24 via 169\.254\.0\.2 dev la proto static/m);
+    const v6 = (await ip('-6', 'route', 'show', 'proto', 'bird')).stdout;
+    expect(v6).toMatch(/^2001:db8::\/32 via fe80::2 dev lb metric 32/m);
+    expect(v6).not.toContain('dev la');
+    // Nothing left to prune: a second pass changes nothing.
+    expect(await pruneNexthops(commandRunner({ prefix: ns.enter }), new Set(['la']))).toEqual({
+      edits: 0,
+      failed: [],
+    });
+  });
+});
