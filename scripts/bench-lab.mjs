@@ -84,13 +84,25 @@ async function measure(row, backend, fn) {
   }
 }
 
+/** Labs up now: removed on SIGINT/SIGTERM too. */
+const live = new Set();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    say(`${signal}: removing ${live.size} lab(s)`);
+    await Promise.all([...live].map((lab) => lab.down()));
+    process.exit(130);
+  });
+}
+
 /** A lab for `fn`, always removed. */
 async function withLab(spec, fn) {
   const lab = await Lab.up(spec, { prefix: uniquePrefix('wlb') });
+  live.add(lab);
   try {
     return await fn(lab);
   } finally {
     await lab.down();
+    live.delete(lab);
   }
 }
 
@@ -294,11 +306,11 @@ if (ONLY.has('scale')) {
         try {
           await withLab(spec, async (lab) => {
             await measure(`${preset}:up`, backend, async () => {
-              await converged(lab, 180_000);
+              await converged(lab, 90_000);
               return (Date.now() - t0) / 1000;
             });
             await measure(`${preset}:pings`, backend, async () => {
-              if (!(await waitPings(lab, 60_000))) throw new Error('pings failing');
+              if (!(await waitPings(lab, 30_000))) throw new Error('pings failing');
               return (Date.now() - t0) / 1000;
             });
             // A new peering: the last one removed, then added back between running units.
