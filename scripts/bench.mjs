@@ -4,9 +4,11 @@
 // hand-written analysis around them stays). Core always; the backends and the
 // lab need root (skipped, and said so, without it).
 //
-//   npm run bench [-- --runs N] [-- --parts core,backends,lab]
+//   npm run bench [-- --runs N] [-- --only core|backends|lab[,...]]
 //
-// BENCH_RUNS=N (default 5) is the lab's runs per row.
+// BENCH_RUNS=N (default 5) is the lab's runs per row. `--only` (or its old
+// name `--parts`) reruns some parts; the block is rewritten with those only.
+// Progress goes to stderr; the whole run takes about half an hour on 2 cores.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,21 +19,29 @@ const root = join(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: process.env.BENCH_RUNS ?? '5' },
-    parts: { type: 'string', default: 'core,backends,lab' },
+    only: { type: 'string' },
+    parts: { type: 'string' },
   },
 });
-const parts = values.parts.split(',');
+const parts = (values.only ?? values.parts ?? 'core,backends,lab').split(',');
+const started = Date.now();
 const isRoot = process.getuid?.() === 0;
 
-function run(script, args = []) {
-  process.stderr.write(`bench: node ${script} ${args.join(' ')}\n`);
+function run(script, args = [], timeoutMin = 15) {
+  process.stderr.write(
+    `bench (${((Date.now() - started) / 60000).toFixed(1)} min): node ${script} ${args.join(' ')}\n`,
+  );
   const r = spawnSync(process.execPath, [join(root, 'scripts', script), ...args], {
     cwd: root,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024,
+    // Bounded: SIGTERM lets bench-lab remove its labs.
+    timeout: timeoutMin * 60_000,
+    killSignal: 'SIGTERM',
   });
-  if (r.status !== 0) return `(${script} failed with exit code ${r.status}; see its output)\n`;
+  if (r.status !== 0)
+    return `${r.stdout ?? ''}\n(failed: ${script} exited with ${r.status ?? r.signal}; see its stderr)\n`;
   return r.stdout;
 }
 
@@ -56,9 +66,17 @@ if (parts.includes('backends'))
   sections.push(`### Backends\n\n${isRoot ? run('bench-backends.mjs') : '(skipped: needs root)\n'}`);
 if (parts.includes('lab'))
   sections.push(
-    `### Lab\n\n${isRoot ? run('bench-lab.mjs', ['--runs', values.runs]) : '(skipped: needs root)\n'}`,
+    `### Lab\n\n${isRoot ? run('bench-lab.mjs', ['--runs', values.runs], 75) : '(skipped: needs root)\n'}`,
   );
 
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+sections.push(
+  `The whole run (${parts.join(', ')}) took ${((Date.now() - started) / 60000).toFixed(1)} min; load average after: ${load()}.`,
+);
 const file = join(root, 'docs', 'benchmarks.md');
 const doc = readFileSync(file, 'utf8');
 const block = `<!-- bench:begin -->\n${sections.join('\n').trim()}\n<!-- bench:end -->`;

@@ -14,6 +14,8 @@ export interface ConvergeOptions {
   readonly except?: readonly string[];
   /** Progress lines (every few seconds). */
   readonly onProgress?: (line: string) => void;
+  /** Poll interval (default 1 s; a timing measurement polls faster). */
+  readonly intervalMs?: number;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function waitConverged(
       }
       return done === status.length && held === vips;
     },
-    { timeoutMs: options.timeoutMs ?? 90_000, intervalMs: 1000 },
+    { timeoutMs: options.timeoutMs ?? 90_000, intervalMs: options.intervalMs ?? 1000 },
   );
   return { converged, status, ms: Date.now() - start };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSpec, expandTopology, findUnit, LabError, peeringsOf } from '../src/index.js';
+import { defaultSpec, expandTopology, findUnit, LabError, peeringsOf, presetSpec } from '../src/index.js';
 
 describe('expandTopology', () => {
   it('expands the default 3 × 2 lab: full mesh, LAN hosts, VIPs, WAN addresses', () => {
@@ -44,5 +44,24 @@ describe('expandTopology', () => {
       /units/,
     );
     expect(() => defaultSpec(4)).toThrow(/sites/);
+  });
+
+  it('expands the scale presets: 8 tunnels per unit pair, four IPv4 sites in a full mesh', () => {
+    const t8 = expandTopology(presetSpec('tunnels-8', 'netlink'));
+    expect(t8.sites.map((s) => [s.name, s.tunnels, s.units.length])).toEqual([
+      ['a', 8, 2],
+      ['b', 8, 2],
+    ]);
+    expect(t8.backend).toBe('netlink');
+    const four = expandTopology(presetSpec('4-sites', 'wgquick', { units: 1 }));
+    expect(four.peerings).toHaveLength(6);
+    expect(four.sites.map((s) => s.prefixes)).toEqual([
+      ['192.0.2.0/24'],
+      ['198.51.100.0/24'],
+      ['198.18.0.0/24'],
+      ['198.18.1.0/24'],
+    ]);
+    expect(four.sites.every((s) => s.units.length === 1)).toBe(true);
+    expect(expandTopology(presetSpec('3x2', 'netlink')).sites).toHaveLength(3);
   });
 });
