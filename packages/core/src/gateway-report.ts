@@ -13,6 +13,7 @@ export const GATEWAY_STAGES = [
   'lock',
   'load-state',
   'read-exchange',
+  'resolve-names',
   'facts',
   'reconcile',
   'save-state',
