@@ -249,6 +249,7 @@ export class Gateway {
     const problems: Problem[] = [];
     let failure: StageFailure | undefined;
     let exchangeHealth: ExchangeHealth | undefined;
+    let names: readonly NameAnswer[] | undefined;
     let release: (() => Promise<void>) | undefined;
     try {
       release = await time('lock', () => state.lock());
@@ -256,6 +257,7 @@ export class Gateway {
       result = computed.result;
       const remote = computed.remote;
       exchangeHealth = remote.health;
+      names = [...computed.names.values()];
       problems.push(...remote.problems, ...result.problems);
       const next = withRemoteCache(result.state, remote.cache);
       if (result.stateChanged || remote.cacheChanged) await time('save-state', () => state.save(next));
@@ -332,6 +334,7 @@ export class Gateway {
       timings,
       links,
       ...(exchangeHealth ? { exchange: exchangeHealth } : {}),
+      ...(names ? { names } : {}),
       startedAt,
       durationMs: clock.now() - startedAt,
     };
