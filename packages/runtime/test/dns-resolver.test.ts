@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRuntimeSection } from '../src/compose/runtime-section.js';
 import { DnsNameResolver } from '../src/resolver/dns-resolver.js';
 
 /**
@@ -108,5 +109,20 @@ describe('DnsNameResolver', () => {
   it('without servers asks the system resolver (hosts file first)', async () => {
     const answers = await new DnsNameResolver().lookup('localhost');
     expect(answers.map((a) => a.address)).toContain('127.0.0.1');
+  });
+
+  it('runtime.resolver: servers and timeout, defaults to the system resolver; a bad server is refused', () => {
+    const d = parseRuntimeSection({}, '/');
+    expect(!Array.isArray(d) && d.resolver).toEqual({ servers: [], timeoutMs: 2000 });
+    const s = parseRuntimeSection(
+      { resolver: { servers: ['192.0.2.53', '[2001:db8::53]:5353'], 'timeout-ms': 500 } },
+      '/',
+    );
+    expect(!Array.isArray(s) && s.resolver).toEqual({
+      servers: ['192.0.2.53', '[2001:db8::53]:5353'],
+      timeoutMs: 500,
+    });
+    const bad = parseRuntimeSection({ resolver: { servers: ['dns.example.net'] } }, '/');
+    expect(Array.isArray(bad) && bad.map((i) => i.path)).toEqual(['runtime.resolver.servers.0']);
   });
 });
