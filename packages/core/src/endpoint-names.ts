@@ -3,7 +3,9 @@
  * keeps one {@link EndpointNames} table across reconciles: a name is
  * resolved when it is first seen (when it is applied), and again when a
  * link to a unit publishing it has not shaken hands for
- * `endpoint-refresh-seconds`. When resolution fails the last good address
+ * `endpoint-refresh-seconds`, or when the peer of a link we initiate was
+ * seen at another address than the one we set (WireGuard roamed to it: the
+ * unit's address may have moved). When resolution fails the last good address
  * is kept (a DNS outage is not a departure); `reconcile()` reports it.
  * @module
  */
@@ -44,6 +46,8 @@ export interface NameRefreshInput {
   /** The saved links (last good endpoints, handshake age by link). */
   readonly links: readonly LinkRecord[];
   readonly observed: readonly ObservedInterface[];
+  /** Peerings where this unit is the initiator (it sets the endpoint; an acceptor only learns it). */
+  readonly initiating: ReadonlySet<string>;
   /** Epoch ms. */
   readonly now: number;
 }
@@ -138,15 +142,25 @@ export class EndpointNames {
     return new Map(this.#table);
   }
 
-  /** True when a link with an interface to one of `users` has not shaken hands for `refreshMs`. */
+  /**
+   * True when a link with an interface to one of `users` has not shaken
+   * hands for `refreshMs`, or (on a peering we initiate) its peer roamed
+   * away from the endpoint we set.
+   */
   #stale(users: readonly NameUser[], input: NameRefreshInput): boolean {
     return input.links.some((l) => {
       if (!LIVE_WITH_INTERFACE.has(l.status)) return false;
       if (!users.some((u) => u.peering === l.peering && u.unit === l.peerUnit)) return false;
       const iface = input.observed.find((o) => o.name === `wg${l.port}`);
       if (!iface) return false;
-      const last = iface.peers.find((p) => p.publicKey === l.peerPublicKey)?.lastHandshake ?? l.openedAt;
-      return last === undefined || input.now - last >= this.options.refreshMs;
+      const peer = iface.peers.find((p) => p.publicKey === l.peerPublicKey);
+      const roamed =
+        input.initiating.has(l.peering) &&
+        peer?.endpoint !== undefined &&
+        l.peerEndpoint !== undefined &&
+        peer.endpoint !== l.peerEndpoint;
+      const last = peer?.lastHandshake ?? l.openedAt;
+      return roamed || last === undefined || input.now - last >= this.options.refreshMs;
     });
   }
 }

@@ -160,6 +160,7 @@ export class Gateway {
         remote: remote.remote,
         links: before.links,
         observed,
+        initiating: new Set(config.peerings.filter((p) => p.role === 'initiator').map((p) => p.id)),
         now: this.#ports.clock.now(),
       });
     // A stage of its own only when some peer publishes a name.

@@ -3,10 +3,13 @@ import { ManualClock } from '../src/clock.js';
 import { parseGroupConfig } from '../src/config.js';
 import { birdDaemon } from '../src/daemon-spec.js';
 import { DryRunBackend } from '../src/dry-run-backend.js';
+import { EndpointNames } from '../src/endpoint-names.js';
 import { Gateway } from '../src/gateway.js';
 import type { NameResolver, ResolvedAddress } from '../src/name-resolver.js';
 import { pickAddress } from '../src/name-resolver.js';
+import type { ObservedInterface } from '../src/observed.js';
 import type { Problem } from '../src/problems.js';
+import type { LinkRecord } from '../src/state.js';
 import { FakeKeySource } from './support/fake-key-source.js';
 import { FakeDaemon, FakeExchange, FakeStateStore, Faults } from './support/fakes.js';
 
@@ -160,5 +163,63 @@ describe('ingress addresses by name', () => {
     expect(await endpoints(a.backend)).toEqual(['-', '-']);
     expect(codes(report.problems)).toEqual(['ENDPOINT_NAME_UNRESOLVED:a-b:b-0']);
     expect(report.problems[0]?.message).toMatch(/no name resolver/);
+  });
+
+  it('asks again when the peer of a link we initiate roamed to another address, not on a peering we accept', async () => {
+    const dns = new FakeResolver();
+    dns.answers.set(NAME, [{ address: '198.18.1.1', family: 4 }]);
+    const names = new EndpointNames(dns, { refreshMs: 135_000, prefer: 4 });
+    const link: LinkRecord = {
+      peering: 'a-b',
+      peerUnit: 'b-0',
+      status: 'open',
+      publicKey: 'mine',
+      port: 50001,
+      peerPublicKey: 'theirs',
+      peerEndpoint: '198.18.1.1:50002',
+      peerPrefixes: [],
+      mtu: 1420,
+      openedAt: 0,
+    };
+    const observed = (endpoint: string): ObservedInterface[] => [
+      {
+        name: 'wg50001',
+        listenPort: 50001,
+        mtu: 1420,
+        addresses: [],
+        up: true,
+        peers: [
+          {
+            publicKey: 'theirs',
+            endpoint,
+            allowedIps: [],
+            persistentKeepalive: 5,
+            lastHandshake: 59_000,
+            rxBytes: 0,
+            txBytes: 0,
+          },
+        ],
+      },
+    ];
+    const remote = { 'a-b': { 'b-0': { 'ingress-address': NAME } } };
+    const input = (now: number, endpoint: string, initiating: string[]) => ({
+      remote,
+      links: [link],
+      observed: observed(endpoint),
+      initiating: new Set(initiating),
+      now,
+    });
+    await names.refresh(input(0, '198.18.1.1:50002', ['a-b']));
+    expect(dns.lookups).toBe(1);
+    // Same endpoint, fresh handshake: nothing to ask.
+    await names.refresh(input(60_000, '198.18.1.1:50002', ['a-b']));
+    expect(dns.lookups).toBe(1);
+    // An acceptor only learns endpoints: a different one means nothing.
+    await names.refresh(input(60_000, '198.18.1.99:50002', []));
+    expect(dns.lookups).toBe(1);
+    dns.answers.set(NAME, [{ address: '198.18.1.99', family: 4 }]);
+    const table = await names.refresh(input(60_000, '198.18.1.99:50002', ['a-b']));
+    expect(dns.lookups).toBe(2);
+    expect(table.get(NAME)?.address).toBe('198.18.1.99');
   });
 });
