@@ -70,6 +70,13 @@ export function namesInUse(remote: NameRefreshInput['remote']): Map<string, Name
   return names;
 }
 
+/**
+ * Least time between two lookups of one name: a peer that stays down (or a
+ * DNS that stays down) costs one lookup per 10 s, and a moved peer is
+ * followed within 10 s of the reconcile that notices it.
+ */
+export const NAME_RETRY_MS = 10_000;
+
 const LIVE_WITH_INTERFACE = new Set(['open', 'half-closed']);
 
 /** Options of {@link EndpointNames}. */
@@ -78,7 +85,7 @@ export interface EndpointNamesOptions {
   readonly refreshMs: number;
   /** Family preferred when a name has both (see {@link pickAddress}). */
   readonly prefer: 4 | 6;
-  /** Least time between two attempts for one name (default: 30 s or `refreshMs`, the smaller). */
+  /** Least time between two attempts for one name (default: {@link NAME_RETRY_MS} or `refreshMs`, the smaller). */
   readonly retryMs?: number;
 }
 
@@ -91,7 +98,7 @@ export class EndpointNames {
     readonly resolver: NameResolver | undefined,
     readonly options: EndpointNamesOptions,
   ) {
-    this.#retryMs = options.retryMs ?? Math.min(30_000, options.refreshMs);
+    this.#retryMs = options.retryMs ?? Math.min(NAME_RETRY_MS, options.refreshMs);
   }
 
   /**

@@ -73,6 +73,7 @@ export { formatEndpoint, parseEndpoint } from './endpoint.js';
 export {
   EndpointNames,
   type EndpointNamesOptions,
+  NAME_RETRY_MS,
   type NameAnswer,
   type NameRefreshInput,
   type NameUser,
