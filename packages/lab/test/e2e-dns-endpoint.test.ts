@@ -31,7 +31,10 @@ async function pingGap(lab: Lab, from: string, to: string, seconds: number) {
     .exec(['sh', '-c', `ping -n -i ${1 / PPS} -W 1 -c ${count} ${to}; exit 0`], {
       timeoutMs: (seconds + 30) * 1000,
     });
-  const seqs = [...stdout.matchAll(/icmp_seq=(\d+)/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+  // Replies only: "From X icmp_seq=N Destination unreachable" is not one.
+  const seqs = [...stdout.matchAll(/bytes from .*icmp_seq=(\d+)/g)]
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
   let longest = 0;
   let last = 0;
   for (const s of [...seqs, count + 1]) {
