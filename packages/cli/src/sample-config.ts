@@ -11,7 +11,9 @@ export const SAMPLE_CONFIG = `# wg-gateway config for one gateway unit (YAML; JS
 unit: gw-a1
 group: site-a
 
-# The address remote units reach this unit at (their tunnels' endpoint).
+# The address remote units reach this unit at (their tunnels' endpoint). A DNS
+# name (gw-a1.example.net) works when every remote unit runs wg-gateway; the
+# reference charm reads IPs only (docs/configuration.md, "Ingress by name").
 ingress-address: 192.0.2.1
 
 # The prefixes this site routes to (IPv4 and/or IPv6; non-overlapping).

@@ -8,6 +8,7 @@ const base: Omit<StatusReport, 'host'> = {
   ospf: { neighbors: [] },
   vrrp: null,
   problems: [],
+  endpointNames: [],
   exchange: null,
   udpPorts: [],
   portRange: { min: 50000, max: 52000 },

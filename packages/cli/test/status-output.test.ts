@@ -67,6 +67,7 @@ describe('status', () => {
       ospf: { neighbors: [] },
       vrrp: null,
       problems: [],
+      endpointNames: [],
       exchange: null,
       udpPorts: [50001, 50003],
       portRange: { min: 50000, max: 52000 },
@@ -75,5 +76,40 @@ describe('status', () => {
     const text = statusText(report, NOW);
     expect(text).toMatch(/wg50003\s+open\s+unknown\s+a-b\s+b1\s+-\s+never\s+down/);
     expect(text).toContain('UDP ports to open (port-range 50000-52000): 50001 50003');
+  });
+
+  it("shows a peer's ingress name next to its resolved address, in the link row and the names table", () => {
+    const names = [
+      {
+        name: 'b1.example.net',
+        address: '198.51.100.7',
+        resolvedAt: NOW - 30_000,
+        attemptedAt: NOW - 30_000,
+        users: [{ peering: 'a-b', unit: 'b1' }],
+      },
+    ];
+    const withEndpoint = { ...link(50003, 'b1'), peerEndpoint: '198.51.100.7:50002' };
+    const links = linkRows([withEndpoint], [], undefined, NOW, names);
+    expect(links[0]?.endpointName).toBe('b1.example.net');
+    const text = statusText(
+      {
+        unit: 'a0',
+        group: 'a',
+        links,
+        ospf: { neighbors: [] },
+        vrrp: null,
+        problems: [],
+        endpointNames: names,
+        exchange: null,
+        udpPorts: [],
+        portRange: { min: 50000, max: 52000 },
+        host: { error: 'not read in this test' },
+      },
+      NOW,
+    );
+    expect(text).toContain('198.51.100.7:50002 (b1.example.net)');
+    expect(text).toMatch(
+      /Ingress names:\n\s+NAME\s+ADDRESS\s+RESOLVED\s+PEER UNITS\s+LAST ERROR\n\s+b1\.example\.net\s+198\.51\.100\.7\s+30s ago\s+b1 \(a-b\)\s+-/,
+    );
   });
 });

@@ -49,6 +49,7 @@ describe('status link rows', () => {
         ospf: { neighbors },
         vrrp: null,
         problems: [],
+        endpointNames: [],
         exchange: null,
         udpPorts: [],
         portRange: { min: 50000, max: 52000 },

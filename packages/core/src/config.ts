@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ConfigError, shorten, type ValidationIssue } from './errors.js';
+import { isHostname, parseHostname } from './ingress.js';
 import { splitList } from './peer-data.js';
 import { comparePrefixes, findOverlap, type Prefix, parseAddress, parsePrefix, refusalOf } from './prefix.js';
 
@@ -97,6 +98,11 @@ export interface GroupConfig {
    * before it counts as departed, in seconds (its last good data is held meanwhile).
    */
   readonly remoteGraceSeconds: number;
+  /**
+   * A remote unit's ingress host name is resolved again when a link to it
+   * has not shaken hands for this long, in seconds (see {@link DEFAULTS}).
+   */
+  readonly endpointRefreshSeconds: number;
   readonly vrrp: VrrpConfig;
   readonly paths: PathsConfig;
 }
@@ -126,6 +132,14 @@ export const DEFAULTS = {
   vrrpRouterIdBase: 51,
   portQuarantineSeconds: 300,
   remoteGraceSeconds: 86_400,
+  /**
+   * A healthy WireGuard session rekeys every 120 s (REKEY_AFTER_TIME) and a
+   * handshake attempt is retried every 5 s (REKEY_TIMEOUT): a last handshake
+   * older than 135 s means three retries of a rekey failed, so the peer's
+   * address may have moved. Half the status `up` rule's 180 s would be too
+   * eager; docs/configuration.md, "Ingress by name".
+   */
+  endpointRefreshSeconds: 135,
   vrrp: { advertIntervalSeconds: 0.1, trackIntervalSeconds: 1, trackFall: 1, trackRise: 2 },
   paths: {
     state: '/var/lib/wg-gateway/state.json',
@@ -221,6 +235,7 @@ export const groupConfigSchema = z
       .default({ allow: [] }),
     'port-quarantine-seconds': z.number().int().min(0).default(DEFAULTS.portQuarantineSeconds),
     'remote-grace-seconds': z.number().int().min(0).default(DEFAULTS.remoteGraceSeconds),
+    'endpoint-refresh-seconds': z.number().int().min(1).max(86_400).default(DEFAULTS.endpointRefreshSeconds),
     vrrp: vrrpSection,
     paths: z
       .object({
@@ -274,7 +289,10 @@ export function parseGroupConfig(raw: unknown, source = 'config'): GroupConfig {
   const issue = (path: string, value: unknown, message: string) =>
     issues.push({ path, value: shorten(value), message });
 
-  const ingress = parseAddress(c['ingress-address']);
+  // An IP address, or a host name peers resolve (docs/configuration.md, "Ingress by name").
+  const ingress = isHostname(c['ingress-address'].trim())
+    ? parseHostname(c['ingress-address'])
+    : parseAddress(c['ingress-address']);
   if (!ingress.ok) issue('ingress-address', c['ingress-address'], ingress.error);
 
   const prefixes: Prefix[] = [];
@@ -350,7 +368,7 @@ export function parseGroupConfig(raw: unknown, source = 'config'): GroupConfig {
   return {
     unit: c.unit,
     group: c.group,
-    ingressAddress: ingress.ok ? ingress.value.text : '',
+    ingressAddress: !ingress.ok ? '' : typeof ingress.value === 'string' ? ingress.value : ingress.value.text,
     advertisePrefixes: prefixes.sort(comparePrefixes),
     tunnels: c.tunnels,
     vips,
@@ -366,6 +384,7 @@ export function parseGroupConfig(raw: unknown, source = 'config'): GroupConfig {
     import: { allow },
     portQuarantineSeconds: c['port-quarantine-seconds'],
     remoteGraceSeconds: c['remote-grace-seconds'],
+    endpointRefreshSeconds: c['endpoint-refresh-seconds'],
     vrrp: {
       advertIntervalSeconds: Math.round(c.vrrp['advert-interval'] * 100) / 100,
       trackIntervalSeconds: c.vrrp['track-interval'],

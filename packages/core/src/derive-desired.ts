@@ -14,6 +14,7 @@ import type {
   VrrpInstance,
 } from './desired.js';
 import type { HostFacts } from './facts.js';
+import { isHostname } from './ingress.js';
 import type { LinkBook } from './link-book.js';
 import { memoize } from './memo.js';
 import { PEER_DATA_KEYS } from './peer-data.js';
@@ -117,7 +118,8 @@ function importPolicy(config: GroupConfig, link: LinkRecord, problems: Problem[]
 function routerIdOf(config: GroupConfig, facts: HostFacts, problems: Problem[]): string {
   if (config.routerId) return config.routerId;
   if (facts.routerId) return facts.routerId;
-  if (!config.ingressAddress.includes(':')) return config.ingressAddress;
+  if (!config.ingressAddress.includes(':') && !isHostname(config.ingressAddress))
+    return config.ingressAddress;
   problems.push({
     code: 'ROUTER_ID_UNKNOWN',
     message: 'no IPv4 router id could be found; set router-id in the config',

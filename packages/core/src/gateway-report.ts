@@ -4,6 +4,7 @@
  * @module
  */
 import type { ChangeResult } from './backend.js';
+import type { NameAnswer } from './endpoint-names.js';
 import type { Problem } from './problems.js';
 import type { ExchangeHealth } from './remote-cache.js';
 import type { LinkStatus } from './state.js';
@@ -13,6 +14,7 @@ export const GATEWAY_STAGES = [
   'lock',
   'load-state',
   'read-exchange',
+  'resolve-names',
   'facts',
   'reconcile',
   'save-state',
@@ -59,6 +61,8 @@ export interface GatewayReport {
   readonly links: Readonly<Record<LinkStatus, number>>;
   /** Exchange health: reachable or not, and per remote unit whether its data is fresh or held (absent: not read). */
   readonly exchange?: ExchangeHealth;
+  /** Remote ingress host names and the addresses in use (absent: not reached). */
+  readonly names?: readonly NameAnswer[];
   /** Epoch ms. */
   readonly startedAt: number;
   readonly durationMs: number;

@@ -13,11 +13,14 @@ import type { Clock } from './clock.js';
 import type { GroupConfig } from './config.js';
 import { checkDaemonList, type DaemonOrder, type DaemonSpec } from './daemon-spec.js';
 import type { DesiredSystem } from './desired.js';
+import { EndpointNames, type NameAnswer, namesInUse } from './endpoint-names.js';
 import { WgGatewayError } from './errors.js';
 import { type HostFacts, NO_FACTS } from './facts.js';
 import type { Exchange, HostSystem, StateStore, UnitAddress } from './gateway-ports.js';
 import type { DaemonOutcome, GatewayReport, GatewayStage, StageTiming } from './gateway-report.js';
+import { isHostname } from './ingress.js';
 import type { KeySource } from './keys.js';
+import type { NameResolver } from './name-resolver.js';
 import type { ObservedInterface } from './observed.js';
 import { plan } from './plan.js';
 import type { Problem } from './problems.js';
@@ -45,6 +48,8 @@ export interface GatewayPorts {
   readonly host?: HostSystem;
   readonly clock: Clock;
   readonly keys: KeySource;
+  /** Resolves remote ingress host names; absent: names stay unresolved (reported). */
+  readonly resolver?: NameResolver;
 }
 
 /** What `plan()` shows: nothing is written, published or applied. */
@@ -57,6 +62,8 @@ export interface GatewayPlan {
   readonly problems: readonly Problem[];
   /** Exchange health: reachable or not, and which remote units' data is held. */
   readonly exchange: ExchangeHealth;
+  /** Remote ingress host names and the addresses in use (empty when every peer publishes an IP). */
+  readonly names: readonly NameAnswer[];
   /** True when applying would change nothing anywhere. */
   readonly empty: boolean;
 }
@@ -87,12 +94,15 @@ function describeError(e: unknown): { code: string; message: string; hint?: stri
 function factsQuery(
   config: GroupConfig,
   remote: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, string>>>>>>,
+  names: ReadonlyMap<string, NameAnswer>,
 ): FactsQuery {
   const addresses = new Set<string>();
   for (const units of Object.values(remote)) {
     for (const wire of Object.values(units)) {
-      const a = wire['ingress-address'];
-      if (a) addresses.add(a.trim());
+      const a = wire['ingress-address']?.trim();
+      // A name's path MTU is the path MTU to the address it resolved to.
+      const address = a && isHostname(a) ? names.get(a.toLowerCase().replace(/\.$/, ''))?.address : a;
+      if (address) addresses.add(address);
     }
   }
   return {
@@ -105,11 +115,19 @@ function factsQuery(
 /** Drives one reconcile at a time through the ports. */
 export class Gateway {
   readonly #ports: GatewayPorts;
+  /** Kept across reconciles: last good addresses and when each name was last asked. */
+  readonly #names: EndpointNames;
 
   /** @throws {InvalidDaemonListError} when two daemons share a stage name or one takes a gateway stage's name. */
   constructor(ports: GatewayPorts) {
     checkDaemonList(ports.daemons);
     this.#ports = ports;
+    const own = ports.config.ingressAddress;
+    this.#names = new EndpointNames(ports.resolver, {
+      refreshMs: ports.config.endpointRefreshSeconds * 1000,
+      // The underlay surely speaks our own ingress family; IPv4 when ours is a name too.
+      prefer: own.includes(':') ? 6 : 4,
+    });
   }
 
   get #self(): UnitAddress {
@@ -121,6 +139,7 @@ export class Gateway {
     result: ReconcileResult;
     observed: readonly ObservedInterface[];
     remote: ResolvedRemote;
+    names: ReadonlyMap<string, NameAnswer>;
   }> {
     const { config, exchange, backend } = this.#ports;
     const before =
@@ -136,8 +155,20 @@ export class Gateway {
       graceMs: config.remoteGraceSeconds * 1000,
     });
     const observed = await time('observe', () => backend.observe());
+    const refresh = () =>
+      this.#names.refresh({
+        remote: remote.remote,
+        links: before.links,
+        observed,
+        initiating: new Set(config.peerings.filter((p) => p.role === 'initiator').map((p) => p.id)),
+        now: this.#ports.clock.now(),
+      });
+    // A stage of its own only when some peer publishes a name.
+    const names = namesInUse(remote.remote).size > 0 ? await time('resolve-names', refresh) : await refresh();
     const facts: HostFacts = await time('facts', async () => ({
-      ...(backend.capabilities.facts ? await backend.facts(factsQuery(config, remote.remote)) : NO_FACTS),
+      ...(backend.capabilities.facts
+        ? await backend.facts(factsQuery(config, remote.remote, names))
+        : NO_FACTS),
       existingInterfaces: observed.map((o) => o.name),
     }));
     const result = await time('reconcile', async () =>
@@ -149,9 +180,10 @@ export class Gateway {
         facts,
         clock: this.#ports.clock,
         keys: this.#ports.keys,
+        names,
       }),
     );
-    return { result, observed, remote };
+    return { result, observed, remote, names };
   }
 
   #timer(timings: StageTiming[]) {
@@ -172,7 +204,7 @@ export class Gateway {
   async plan(): Promise<GatewayPlan> {
     const time = this.#timer([]);
     try {
-      const { result, observed, remote } = await this.#compute(time);
+      const { result, observed, remote, names } = await this.#compute(time);
       const changes = plan(result.desired.interfaces, observed);
       const daemons: Record<string, DaemonPlan> = {};
       for (const d of this.#ports.daemons) {
@@ -188,6 +220,7 @@ export class Gateway {
         desired: result.desired,
         problems: [...remote.problems, ...result.problems],
         exchange: remote.health,
+        names: [...names.values()],
         empty: changes.length === 0 && Object.values(daemons).every((d) => d.installed === d.next),
       };
     } catch (e) {
@@ -217,6 +250,7 @@ export class Gateway {
     const problems: Problem[] = [];
     let failure: StageFailure | undefined;
     let exchangeHealth: ExchangeHealth | undefined;
+    let names: readonly NameAnswer[] | undefined;
     let release: (() => Promise<void>) | undefined;
     try {
       release = await time('lock', () => state.lock());
@@ -224,6 +258,7 @@ export class Gateway {
       result = computed.result;
       const remote = computed.remote;
       exchangeHealth = remote.health;
+      names = [...computed.names.values()];
       problems.push(...remote.problems, ...result.problems);
       const next = withRemoteCache(result.state, remote.cache);
       if (result.stateChanged || remote.cacheChanged) await time('save-state', () => state.save(next));
@@ -300,6 +335,7 @@ export class Gateway {
       timings,
       links,
       ...(exchangeHealth ? { exchange: exchangeHealth } : {}),
+      ...(names ? { names } : {}),
       startedAt,
       durationMs: clock.now() - startedAt,
     };

@@ -71,6 +71,15 @@ export type {
 export { DryRunBackend } from './dry-run-backend.js';
 export { formatEndpoint, parseEndpoint } from './endpoint.js';
 export {
+  EndpointNames,
+  type EndpointNamesOptions,
+  NAME_RETRY_MS,
+  type NameAnswer,
+  type NameRefreshInput,
+  type NameUser,
+  namesInUse,
+} from './endpoint-names.js';
+export {
   ConfigError,
   ExchangeUnreachableError,
   formatIssues,
@@ -107,6 +116,7 @@ export {
   type GatewayStage,
   type StageTiming,
 } from './gateway-report.js';
+export { HOSTNAME_MAX_LENGTH, type Ingress, isHostname, parseHostname, parseIngress } from './ingress.js';
 export { type KeyPair, type KeySource, NodeKeySource, seededKeySource } from './keys.js';
 export {
   clampedMss,
@@ -115,6 +125,7 @@ export {
   mssClampDaemon,
   renderMssClampRuleset,
 } from './mss-clamp.js';
+export { type NameResolver, pickAddress, type ResolvedAddress } from './name-resolver.js';
 export type { ObservedInterface, ObservedPeer } from './observed.js';
 export { isManaged, MANAGED_ALIAS, MANAGED_NAME } from './ownership.js';
 export type { GroupPeerData, ListenPort, PeerData, PeerDataResult, PeerDataWire } from './peer-data.js';

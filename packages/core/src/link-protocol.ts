@@ -40,9 +40,11 @@ function follow(
   prefixes: readonly string[],
   entry: ListenPort,
 ): LinkRecord {
-  const peerEndpoint = formatEndpoint(data.ingressAddress, entry.port);
+  // No address (an ingress name not resolved yet): keep the endpoint we have.
+  const peerEndpoint =
+    data.ingressAddress === '' ? link.peerEndpoint : formatEndpoint(data.ingressAddress, entry.port);
   if (link.peerEndpoint === peerEndpoint && sameList(link.peerPrefixes, prefixes)) return link;
-  return { ...link, peerEndpoint, peerPrefixes: prefixes };
+  return { ...link, ...(peerEndpoint === undefined ? {} : { peerEndpoint }), peerPrefixes: prefixes };
 }
 
 /** The remote's `listen-ports` entry "their key listens for my key", if any. */
@@ -100,7 +102,7 @@ export function syncUnit(
         publicKey: e.peerPublicKey,
         port: ctx.ports.take('even'),
         peerPublicKey: e.publicKey,
-        peerEndpoint: formatEndpoint(data.ingressAddress, e.port),
+        ...(data.ingressAddress === '' ? {} : { peerEndpoint: formatEndpoint(data.ingressAddress, e.port) }),
         peerPrefixes: prefixes,
         mtu: 0,
         openedAt: now,

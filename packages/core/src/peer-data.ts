@@ -5,15 +5,9 @@
  */
 import type { ValidationIssue } from './errors.js';
 import { shorten } from './errors.js';
+import { parseIngress } from './ingress.js';
 import { MEMO_KEY_BUDGET, memoize } from './memo.js';
-import {
-  comparePrefixes,
-  type IpAddress,
-  type Prefix,
-  parseAddress,
-  parsePrefix,
-  refusalOf,
-} from './prefix.js';
+import { comparePrefixes, type Prefix, parsePrefix, refusalOf } from './prefix.js';
 
 /** The wire form: every value is a string. */
 export type PeerDataWire = Readonly<Record<string, string>>;
@@ -27,6 +21,7 @@ export interface ListenPort {
 
 /** Peer data after validation; prefixes canonical. */
 export interface PeerData {
+  /** An IP address (canonical text) or a host name (lower case) that peers resolve. */
   readonly ingressAddress: string;
   readonly advertisePrefixes: readonly Prefix[];
   readonly publicKeys: readonly string[];
@@ -153,13 +148,6 @@ const decodeByContent = memoize(
   32 * MEMO_KEY_BUDGET,
 );
 
-/** Why an address may not be a peer's ingress address, or undefined. */
-function ingressRefusal(a: IpAddress): string | undefined {
-  const why = refusalOf({ family: a.family, first: a.value, last: a.value } as Prefix);
-  if (why === undefined || why.startsWith('link-local')) return undefined;
-  return why.replace('prefixes cannot be advertised', 'addresses cannot be an ingress address');
-}
-
 function decodeUncached(wire: Readonly<Record<string, unknown>>): PeerDataResult {
   const issues: ValidationIssue[] = [];
   let dropped = 0;
@@ -197,10 +185,9 @@ function decodeUncached(wire: Readonly<Record<string, unknown>>): PeerDataResult
   let ingressAddress = '';
   const ingress = field(PEER_DATA_KEYS.ingressAddress, undefined);
   if (ingress !== undefined) {
-    const a = parseAddress(ingress);
-    const why = a.ok ? ingressRefusal(a.value) : a.error;
-    if (a.ok && why === undefined) ingressAddress = a.value.text;
-    else issue(PEER_DATA_KEYS.ingressAddress, ingress, why ?? 'invalid');
+    const a = parseIngress(ingress);
+    if (a.ok) ingressAddress = a.value.text;
+    else issue(PEER_DATA_KEYS.ingressAddress, ingress, a.error);
   }
 
   const advertisePrefixes: Prefix[] = [];

@@ -46,6 +46,16 @@ export const PROBLEM_CODES: Readonly<Record<string, ProblemCodeInfo>> = {
     'A remote unit published peer data that does not decode (bad field, oversized, wrong type); the issues name the field.',
     'Fix or upgrade the remote unit so it republishes valid data. Only that peering (or unit) is held back; its last good data is kept if there was any.',
   ),
+  ENDPOINT_NAME_UNRESOLVED: p(
+    ['core'],
+    "A remote unit's `ingress-address` is a host name that has not resolved to any address yet (no such name, DNS unreachable or timing out, no resolver).",
+    'Check the name (`getent ahosts NAME` on this unit, or the servers in `runtime.resolver`). Its links have no endpoint meanwhile: the initiator side cannot reach the unit, only answer it. Publishing an IP instead avoids DNS altogether.',
+  ),
+  ENDPOINT_NAME_HELD: p(
+    ['core'],
+    "Resolving a remote unit's ingress host name failed; the last good address is kept (a DNS outage is not a departure).",
+    'Check DNS from this unit. Nothing breaks while the peer keeps its address; if it moved, its links stay down until the name resolves again.',
+  ),
   GROUP_DATA_INVALID: p(
     ['core'],
     'A unit of our own group published invalid group data (e.g. its tunnel MTU).',

@@ -8,6 +8,7 @@ import type { Clock } from './clock.js';
 import type { GroupConfig } from './config.js';
 import { deriveDesired, interfaceName } from './derive-desired.js';
 import type { DesiredSystem } from './desired.js';
+import { type NameAnswer, withResolvedIngress } from './endpoint-names.js';
 import { shorten, WgGatewayError } from './errors.js';
 import type { HostFacts } from './facts.js';
 import type { KeySource } from './keys.js';
@@ -42,6 +43,8 @@ export interface ReconcileInput {
   readonly facts: HostFacts;
   readonly clock: Clock;
   readonly keys: KeySource;
+  /** Remote ingress host names and their addresses (the gateway's `EndpointNames`); absent: none resolved. */
+  readonly names?: ReadonlyMap<string, NameAnswer>;
 }
 
 /** What this unit publishes: per peering, and to its group. */
@@ -142,7 +145,8 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   for (const peering of [...config.peerings].sort((a, b) => a.id.localeCompare(b.id))) {
     const decoded = decodePeering(config, peering.id, remoteOf(peering.id), problems);
     if (!decoded) continue;
-    const { valid: units, refused } = decoded;
+    const units = withResolvedIngress(peering.id, decoded.valid, input.names, problems);
+    const { refused } = decoded;
     try {
       ensureKeys(ctx, peering.id);
       const all = new Set([...units.keys(), ...book.unitsWithLinks(peering.id)]);
@@ -154,7 +158,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       if (!(e instanceof WgGatewayError)) throw e;
       problems.push({ code: e.code, peering: peering.id, message: e.message });
     }
-    const addresses = [...units.values()].map((d) => d.ingressAddress);
+    const addresses = [...units.values()].map((d) => d.ingressAddress).filter((a) => a !== '');
     ownMtus.set(peering.id, ownMtu(addresses, facts.pathMtu));
     remoteMtus.set(
       peering.id,

@@ -9,6 +9,7 @@ export * from './lab.js';
 export * from './lab-checks.js';
 export * from './lab-error.js';
 export * from './lab-measure.js';
+export * from './lab-names.js';
 export * from './lab-namespace.js';
 export * from './lab-record.js';
 export * from './lab-status.js';

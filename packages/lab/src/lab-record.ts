@@ -28,6 +28,8 @@ export interface LabRecord {
   readonly namespaces: Readonly<Record<string, NamespaceRecord>>;
   /** etcd's pid, when the lab runs one. */
   readonly etcdPid?: number;
+  /** WAN addresses moved by {@link Lab.moveWanAddress}, by unit. */
+  readonly movedWan?: Readonly<Record<string, string>>;
 }
 
 /** The directory of lab `prefix`. */

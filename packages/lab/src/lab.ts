@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { cleanupNamespaces, destroyNamespace, uniquePrefix } from '@wg-gateway/testkit/netns';
 import { LabError } from './lab-error.js';
 import { startEtcd } from './lab-etcd.js';
+import { hostsFileText, mountHostsFile, writeHostsFile } from './lab-names.js';
 import { LabNamespace, plugIntoBridge } from './lab-namespace.js';
 import {
   DEFAULT_PREFIX_BASE,
@@ -115,6 +116,7 @@ export class Lab {
       await saveRecord(lab.record);
       say(`lab ${prefix}: building namespaces in ${dir}`);
       const wan = await make('wan');
+      if (plan.ingressNames) await writeHostsFile(join(dir, 'hosts'), hostsFileText(plan));
       await wan.addBridge('br0', [`${WAN_GATEWAY}/24`]);
       for (const site of plan.sites) {
         const lan = await make(`${site.name}-lan`);
@@ -136,6 +138,7 @@ export class Lab {
           const ns = await make(unit.name);
           await plugIntoBridge(ns, 'wan0', [`${unit.wanAddress}/24`], wan, 'br0', unit.name, unit.wanMtu);
           await plugIntoBridge(ns, 'lan0', unit.lanAddresses, lan, 'br0', unit.name);
+          if (plan.ingressNames) await mountHostsFile(ns, join(dir, 'hosts'));
           await mkdir(unitPaths(dir, unit.name).wireguard, { recursive: true, mode: 0o700 });
           await mkdir(unitPaths(dir, unit.name).keepalivedRun, { recursive: true, mode: 0o750 });
           if (site.include) {

@@ -49,6 +49,11 @@ export interface LabSpec {
   readonly ospf?: LabOspf;
   /** Serve metrics on `LAB_METRICS_ADDRESS` inside every unit's namespace (default off). */
   readonly metrics?: boolean;
+  /**
+   * Units publish a host name (`<unit>.lab.example`) as their ingress
+   * address, resolved through the lab's hosts file (default off: IPs).
+   */
+  readonly ingressNames?: boolean;
 }
 
 /** OSPF and BFD timers of a lab's units. */
@@ -106,6 +111,8 @@ export interface TopologyPlan {
   readonly backend: LabBackend;
   readonly ospf: LabOspf;
   readonly metrics: boolean;
+  /** See {@link LabSpec.ingressNames}; absent: off. */
+  readonly ingressNames?: boolean;
 }
 
 /** Default prefixes of the first three sites, from the documentation ranges. */
@@ -204,6 +211,7 @@ export function expandTopology(spec: LabSpec): TopologyPlan {
     backend: spec.backend ?? 'wgquick',
     ospf: spec.ospf ?? {},
     metrics: spec.metrics ?? false,
+    ...(spec.ingressNames ? { ingressNames: true } : {}),
   };
 }
 

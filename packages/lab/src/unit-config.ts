@@ -4,9 +4,11 @@
  * exchange and the daemons' files. Written as JSON (valid YAML too).
  * @module
  */
+
 import { join } from 'node:path';
 import type { GroupConfigInput } from '@wg-gateway/core';
 import { CHECK_ROUTE_SCRIPT, parseGatewayConfig, type RuntimeSectionInput } from '@wg-gateway/runtime';
+import { ingressNameOf } from './lab-names.js';
 import {
   HAND_WRITTEN_BIRD_PROTOCOL,
   LAB_METRICS_ADDRESS,
@@ -98,7 +100,7 @@ export function unitConfig(
   return {
     unit: unit.name,
     group: site.name,
-    'ingress-address': unit.wanAddress,
+    'ingress-address': plan.ingressNames ? ingressNameOf(unit.name) : unit.wanAddress,
     'advertise-prefixes': [...site.prefixes],
     tunnels: site.tunnels,
     vips: [...site.vips],

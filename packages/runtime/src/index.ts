@@ -30,6 +30,7 @@ export * from './log.js';
 export * from './metrics/gateway-metrics.js';
 export * from './metrics/metrics-server.js';
 export * from './nftables/nft-table-daemon.js';
+export * from './resolver/dns-resolver.js';
 export * from './state/file-state-store.js';
 export * from './state/state-errors.js';
 export * from './system/command.js';

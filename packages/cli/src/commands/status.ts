@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { ExchangeHealth, LinkRecord, ObservedInterface, Problem } from '@wg-gateway/core';
+import type { ExchangeHealth, LinkRecord, NameAnswer, ObservedInterface, Problem } from '@wg-gateway/core';
 import {
   type ComposedGateway,
   type HostSetupStatus,
@@ -29,6 +29,8 @@ export interface LinkStatusRow {
   /** Whether the interface exists on the host. */
   readonly present: boolean;
   readonly endpoint: string | null;
+  /** The host name the peer publishes as its ingress address (its address is `endpoint`'s); null: an IP. */
+  readonly endpointName: string | null;
   /** Epoch ms; null = never. */
   readonly lastHandshake: number | null;
   /**
@@ -55,6 +57,8 @@ export interface StatusReport {
   readonly ospf: { readonly neighbors: readonly OspfNeighbor[] } | { readonly error: string };
   readonly vrrp: { readonly states: readonly VrrpState[] } | { readonly error: string } | null;
   readonly problems: readonly Problem[];
+  /** Peers' ingress host names and the addresses in use (empty when every peer publishes an IP). */
+  readonly endpointNames: readonly NameAnswer[];
   /** Exchange health (null when the plan failed). */
   readonly exchange: ExchangeHealth | null;
   /**
@@ -79,6 +83,7 @@ export function linkRows(
   observed: readonly ObservedInterface[],
   neighbors?: readonly OspfNeighbor[],
   now: number = Date.now(),
+  names: readonly NameAnswer[] = [],
 ): LinkStatusRow[] {
   return links
     .filter((l) => l.status !== 'closed')
@@ -94,6 +99,9 @@ export function linkRows(
         peerUnit: l.peerUnit,
         present: iface !== undefined,
         endpoint: peer?.endpoint ?? l.peerEndpoint ?? null,
+        endpointName:
+          names.find((n) => n.users.some((u) => u.peering === l.peering && u.unit === l.peerUnit))?.name ??
+          null,
         lastHandshake: peer?.lastHandshake ?? null,
         up: linkIsUp(iface?.up ?? false, age),
         rxBytes: peer?.rxBytes ?? 0,
@@ -143,16 +151,23 @@ export async function collectStatus(wiring: ComposedGateway): Promise<StatusRepo
   }
   let problems: readonly Problem[];
   let exchange: ExchangeHealth | null = null;
+  let endpointNames: readonly NameAnswer[] = [];
   const ports = new Set<number>();
   try {
     const plan = await wiring.gateway.plan();
-    ({ problems, exchange } = plan);
+    ({ problems, exchange, names: endpointNames } = plan);
     for (const p of plan.desired.udpPorts) ports.add(p);
   } catch (e) {
     problems = [{ code: 'PLAN_FAILED', message: message(e) }];
   }
   for (const o of observed) if (/^wg\d+$/.test(o.name) && o.listenPort > 0) ports.add(o.listenPort);
-  const links = linkRows(state?.links ?? [], observed, 'neighbors' in ospf ? ospf.neighbors : undefined);
+  const links = linkRows(
+    state?.links ?? [],
+    observed,
+    'neighbors' in ospf ? ospf.neighbors : undefined,
+    Date.now(),
+    endpointNames,
+  );
   // WireGuard cannot tell a silently dead path; OSPF with BFD can.
   const routingDown = links
     .filter((l) => l.state === 'open' && l.routing === 'down')
@@ -169,6 +184,7 @@ export async function collectStatus(wiring: ComposedGateway): Promise<StatusRepo
     ospf,
     vrrp,
     problems: [...problems, ...routingDown],
+    endpointNames,
     exchange,
     udpPorts: [...ports].sort((a, b) => a - b),
     portRange: group.portRange,
@@ -209,7 +225,7 @@ export function statusText(s: StatusReport, now: number): string {
         l.routing,
         l.peering,
         l.peerUnit,
-        l.endpoint ?? '-',
+        l.endpointName === null ? (l.endpoint ?? '-') : `${l.endpoint ?? '-'} (${l.endpointName})`,
         formatAge(l.lastHandshake ?? undefined, now),
         l.up ? 'up' : 'down',
         formatBytes(l.rxBytes),
@@ -236,6 +252,21 @@ export function statusText(s: StatusReport, now: number): string {
         s.vrrp.states.map((v) => [v.kind, v.name, v.state]),
       ).trimEnd(),
     );
+  if (s.endpointNames.length > 0) {
+    parts.push('Ingress names:');
+    parts.push(
+      formatTable(
+        ['NAME', 'ADDRESS', 'RESOLVED', 'PEER UNITS', 'LAST ERROR'],
+        s.endpointNames.map((n) => [
+          n.name,
+          n.address ?? '-',
+          formatAge(n.resolvedAt, now),
+          n.users.map((u) => `${u.unit} (${u.peering})`).join(', '),
+          n.error ?? '-',
+        ]),
+      ).trimEnd(),
+    );
+  }
   parts.push(
     `Exchange: ${s.exchange === null ? 'unknown' : s.exchange.reachable ? 'reachable' : 'UNREACHABLE'}`,
   );

@@ -16,6 +16,7 @@ import {
 import type { BirdAdapter } from '../bird/bird-adapter.js';
 import type { KeepalivedAdapter } from '../keepalived/keepalived-adapter.js';
 import type { NftTableDaemon } from '../nftables/nft-table-daemon.js';
+import { DnsNameResolver } from '../resolver/dns-resolver.js';
 import { FileStateStore } from '../state/file-state-store.js';
 import { CHECK_ROUTE_SCRIPT } from '../system/scripts.js';
 import { throttledHost } from '../system/throttled-host.js';
@@ -94,6 +95,10 @@ export async function composeGateway(
     ...(daemons.host ? { host: throttledHost(daemons.host) } : {}),
     clock: { now: () => Date.now() },
     keys: new NodeKeySource(),
+    resolver: new DnsNameResolver({
+      ...(rt.resolver.servers.length > 0 ? { servers: rt.resolver.servers } : {}),
+      timeoutMs: rt.resolver.timeoutMs,
+    }),
   };
   let closed: Promise<void> | undefined;
   return {

@@ -50,6 +50,12 @@ export interface RuntimeSettings {
   readonly host: HostSettings;
   readonly intervalSeconds: number;
   readonly debounceMs: number;
+  /** How peers' ingress host names are resolved (`runtime.resolver`). */
+  readonly resolver: {
+    /** DNS servers to ask; empty: the system resolver (`/etc/hosts`, `/etc/resolv.conf`). */
+    readonly servers: readonly string[];
+    readonly timeoutMs: number;
+  };
 }
 
 /** The `runtime.host` section: kernel switches and the MSS clamping table. */
@@ -165,6 +171,23 @@ export const runtimeSectionSchema = z
       .default({ 'multipath-hash-policy': 1, 'mss-clamping': 'auto' }),
     'interval-seconds': z.number().int().min(1, 'must be at least 1 (seconds)').default(60),
     'debounce-ms': z.number().int().min(0).max(60_000).default(100),
+    resolver: z
+      .object({
+        servers: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^(?:[0-9.]+|[0-9a-fA-F:]+|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/,
+                'a DNS server address: IP, IP:PORT or [IPv6]:PORT',
+              ),
+          )
+          .max(8)
+          .default([]),
+        'timeout-ms': z.number().int().min(100).max(30_000).default(2000),
+      })
+      .strict()
+      .default({ servers: [], 'timeout-ms': 2000 }),
   })
   .strict();
 
@@ -233,5 +256,6 @@ export function parseRuntimeSection(raw: unknown, base: string): RuntimeSettings
     },
     intervalSeconds: r['interval-seconds'],
     debounceMs: r['debounce-ms'],
+    resolver: { servers: r.resolver.servers, timeoutMs: r.resolver['timeout-ms'] },
   };
 }

@@ -204,6 +204,17 @@ export class GatewayMetrics {
     ['peering', 'unit'],
   );
 
+  readonly #nameInfo = this.#gauge(
+    'wg_gateway_ingress_name_info',
+    '1 per remote unit that publishes a host name as its ingress address; address is the one in use (empty: none yet)',
+    ['peering', 'unit', 'name', 'address'],
+  );
+  readonly #nameAge = this.#gauge(
+    'wg_gateway_ingress_name_resolved_age_seconds',
+    "Seconds since the remote unit's ingress host name last resolved (absent: not since this process started)",
+    ['peering', 'unit'],
+  );
+
   /** @param build the version and Node.js labels of `wg_gateway_build_info` (default: this package's, `process.version`). */
   constructor(build: { readonly version?: string; readonly node?: string } = {}) {
     // Zero series for every stage, so a rate() over failures works before the first one.
@@ -237,6 +248,22 @@ export class GatewayMetrics {
     this.#problems.reset();
     for (const p of report.problems) this.#problems.inc({ peering: p.peering ?? '', code: p.code });
     this.#recordExchange(report);
+    this.#recordNames(report);
+  }
+
+  /** Ingress host names; a reconcile that stopped before resolving them leaves them as they were. */
+  #recordNames(report: GatewayReport): void {
+    if (!report.names) return;
+    this.#nameInfo.reset();
+    this.#nameAge.reset();
+    const now = report.startedAt + report.durationMs;
+    for (const n of report.names) {
+      for (const u of n.users) {
+        this.#nameInfo.set({ peering: u.peering, unit: u.unit, name: n.name, address: n.address ?? '' }, 1);
+        if (n.resolvedAt !== undefined)
+          this.#nameAge.set({ peering: u.peering, unit: u.unit }, Math.max(0, (now - n.resolvedAt) / 1000));
+      }
+    }
   }
 
   /** Exchange health; a reconcile that stopped before reading the exchange leaves it as it was. */
