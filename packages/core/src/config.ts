@@ -97,6 +97,11 @@ export interface GroupConfig {
    * before it counts as departed, in seconds (its last good data is held meanwhile).
    */
   readonly remoteGraceSeconds: number;
+  /**
+   * Automatic key rotation: a peering whose oldest key is this many seconds
+   * old rotates every key (see `rotation.ts`). Absent: only on request.
+   */
+  readonly keyRotationIntervalSeconds?: number;
   readonly vrrp: VrrpConfig;
   readonly paths: PathsConfig;
 }
@@ -212,6 +217,8 @@ export const groupConfigSchema = z
       .default({ allow: [] }),
     'port-quarantine-seconds': z.number().int().min(0).default(DEFAULTS.portQuarantineSeconds),
     'remote-grace-seconds': z.number().int().min(0).default(DEFAULTS.remoteGraceSeconds),
+    // Seconds; at least an hour: a rotation takes about a minute per key.
+    'key-rotation-interval': z.number().int().min(3600).optional(),
     vrrp: vrrpSection,
     paths: z
       .object({
@@ -357,6 +364,9 @@ export function parseGroupConfig(raw: unknown, source = 'config'): GroupConfig {
     import: { allow },
     portQuarantineSeconds: c['port-quarantine-seconds'],
     remoteGraceSeconds: c['remote-grace-seconds'],
+    ...(c['key-rotation-interval'] === undefined
+      ? {}
+      : { keyRotationIntervalSeconds: c['key-rotation-interval'] }),
     vrrp: {
       advertIntervalSeconds: Math.round(c.vrrp['advert-interval'] * 100) / 100,
       trackIntervalSeconds: c.vrrp['track-interval'],

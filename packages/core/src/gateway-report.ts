@@ -6,6 +6,7 @@
 import type { ChangeResult } from './backend.js';
 import type { Problem } from './problems.js';
 import type { ExchangeHealth } from './remote-cache.js';
+import type { RotationProgress } from './rotation.js';
 import type { LinkStatus } from './state.js';
 
 /** The gateway's own stages of one reconcile, in order; each daemon of the list adds a stage named after it. */
@@ -59,6 +60,10 @@ export interface GatewayReport {
   readonly links: Readonly<Record<LinkStatus, number>>;
   /** Exchange health: reachable or not, and per remote unit whether its data is fresh or held (absent: not read). */
   readonly exchange?: ExchangeHealth;
+  /** Key rotation progress per peering (absent when reconcile did not run). */
+  readonly rotation?: readonly RotationProgress[];
+  /** Reconcile again within this many ms (a key rotation is in progress). */
+  readonly recheckMs?: number;
   /** Epoch ms. */
   readonly startedAt: number;
   readonly durationMs: number;

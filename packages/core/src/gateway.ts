@@ -14,8 +14,15 @@ import type { GroupConfig } from './config.js';
 import { checkDaemonList, type DaemonOrder, type DaemonSpec } from './daemon-spec.js';
 import type { DesiredSystem } from './desired.js';
 import { WgGatewayError } from './errors.js';
-import { type HostFacts, NO_FACTS } from './facts.js';
-import type { Exchange, HostSystem, StateStore, UnitAddress } from './gateway-ports.js';
+import { type HostFacts, type LinkRoutingFact, NO_FACTS } from './facts.js';
+import type {
+  Exchange,
+  HostSystem,
+  LinkRoutingObservation,
+  RoutingObserver,
+  StateStore,
+  UnitAddress,
+} from './gateway-ports.js';
 import type { DaemonOutcome, GatewayReport, GatewayStage, StageTiming } from './gateway-report.js';
 import type { KeySource } from './keys.js';
 import type { ObservedInterface } from './observed.js';
@@ -29,6 +36,7 @@ import {
   resolveRemote,
   withRemoteCache,
 } from './remote-cache.js';
+import { type RotationProgress, rotationActive } from './rotation.js';
 import { emptyState, type LinkStatus } from './state.js';
 
 /** Everything the gateway drives. */
@@ -43,6 +51,8 @@ export interface GatewayPorts {
    */
   readonly daemons: readonly DaemonSpec[];
   readonly host?: HostSystem;
+  /** Routing observations, asked only while a key rotation runs (without it a rotation waits). */
+  readonly routing?: RoutingObserver;
   readonly clock: Clock;
   readonly keys: KeySource;
 }
@@ -59,6 +69,8 @@ export interface GatewayPlan {
   readonly exchange: ExchangeHealth;
   /** True when applying would change nothing anywhere. */
   readonly empty: boolean;
+  /** Key rotation progress per peering. */
+  readonly rotation: readonly RotationProgress[];
 }
 
 /** One daemon's part of a {@link GatewayPlan}. */
@@ -102,6 +114,24 @@ function factsQuery(
   };
 }
 
+/** Routing observations joined with each interface's latest handshake. */
+function linkRoutingFacts(
+  routing: Readonly<Record<string, LinkRoutingObservation>>,
+  observed: readonly ObservedInterface[],
+): Record<string, LinkRoutingFact> {
+  const out: Record<string, LinkRoutingFact> = {};
+  for (const o of observed) {
+    const r = routing[o.name];
+    const lastHandshake = o.peers[0]?.lastHandshake;
+    out[o.name] = {
+      ospfFull: r?.ospfFull ?? false,
+      kernelRoutes: r?.kernelRoutes ?? 0,
+      ...(lastHandshake === undefined ? {} : { lastHandshake }),
+    };
+  }
+  return out;
+}
+
 /** Drives one reconcile at a time through the ports. */
 export class Gateway {
   readonly #ports: GatewayPorts;
@@ -136,9 +166,15 @@ export class Gateway {
       graceMs: config.remoteGraceSeconds * 1000,
     });
     const observed = await time('observe', () => backend.observe());
+    const intervalMs =
+      config.keyRotationIntervalSeconds === undefined ? undefined : config.keyRotationIntervalSeconds * 1000;
+    const routing = this.#ports.routing;
     const facts: HostFacts = await time('facts', async () => ({
       ...(backend.capabilities.facts ? await backend.facts(factsQuery(config, remote.remote)) : NO_FACTS),
       existingInterfaces: observed.map((o) => o.name),
+      ...(routing && rotationActive(before, intervalMs, this.#ports.clock.now())
+        ? { linkRouting: linkRoutingFacts(await routing.observe(), observed) }
+        : {}),
     }));
     const result = await time('reconcile', async () =>
       reconcile({
@@ -189,6 +225,7 @@ export class Gateway {
         problems: [...remote.problems, ...result.problems],
         exchange: remote.health,
         empty: changes.length === 0 && Object.values(daemons).every((d) => d.installed === d.next),
+        rotation: result.rotation,
       };
     } catch (e) {
       if (e instanceof StageFailure) {
@@ -300,6 +337,8 @@ export class Gateway {
       timings,
       links,
       ...(exchangeHealth ? { exchange: exchangeHealth } : {}),
+      ...(result ? { rotation: result.rotation } : {}),
+      ...(result?.recheckMs === undefined ? {} : { recheckMs: result.recheckMs }),
       startedAt,
       durationMs: clock.now() - startedAt,
     };
