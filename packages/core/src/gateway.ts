@@ -173,7 +173,11 @@ export class Gateway {
       ...(backend.capabilities.facts ? await backend.facts(factsQuery(config, remote.remote)) : NO_FACTS),
       existingInterfaces: observed.map((o) => o.name),
       ...(routing && rotationActive(before, intervalMs, this.#ports.clock.now())
-        ? { linkRouting: linkRoutingFacts(await routing.observe(), observed) }
+        ? await routing.observe().then(
+            (r) => ({ linkRouting: linkRoutingFacts(r, observed) }),
+            // Unobserved routing leaves the facts out: a rotation waits, nothing else does.
+            () => ({}),
+          )
         : {}),
     }));
     const result = await time('reconcile', async () =>

@@ -16,6 +16,7 @@ import {
 import type { BirdAdapter } from '../bird/bird-adapter.js';
 import type { KeepalivedAdapter } from '../keepalived/keepalived-adapter.js';
 import type { NftTableDaemon } from '../nftables/nft-table-daemon.js';
+import { BirdRoutingObserver } from '../rotation/routing-observer.js';
 import { FileStateStore } from '../state/file-state-store.js';
 import { CHECK_ROUTE_SCRIPT } from '../system/scripts.js';
 import { throttledHost } from '../system/throttled-host.js';
@@ -92,6 +93,8 @@ export async function composeGateway(
     daemons: [...daemons.daemons, ...(options.extraDaemons ?? [])],
     // Host switches are checked once a minute, not on every reconcile (no sysctl in a steady state).
     ...(daemons.host ? { host: throttledHost(daemons.host) } : {}),
+    // Key rotation drains a link only on what BIRD and the kernel show (asked only while one runs).
+    ...(readOnly ? {} : { routing: new BirdRoutingObserver(rt.bird.socket) }),
     clock: { now: () => Date.now() },
     keys: new NodeKeySource(),
   };
