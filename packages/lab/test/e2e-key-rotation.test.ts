@@ -20,6 +20,8 @@ interface PingFlow {
   readonly label: string;
   readonly child: ChildProcess;
   readonly seqs: Set<number>;
+  /** Requests sent, from ping's totals (known once it exited). */
+  readonly transmitted: () => number;
   readonly done: Promise<void>;
 }
 
@@ -29,8 +31,11 @@ function startPing(lab: Lab, from: string, target: string): PingFlow {
   const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
   const seqs = new Set<number>();
   let rest = '';
+  let transmitted = 0;
   child.stdout?.on('data', (b: Buffer) => {
     const text = rest + b.toString();
+    const total = /(\d+) packets transmitted/.exec(text);
+    if (total) transmitted = Number(total[1]);
     const lines = text.split('\n');
     rest = lines.pop() ?? '';
     for (const l of lines) {
@@ -39,17 +44,20 @@ function startPing(lab: Lab, from: string, target: string): PingFlow {
     }
   });
   const done = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  return { label: `${from}-client → ${target}`, child, seqs, done };
+  return { label: `${from}-client → ${target}`, child, seqs, transmitted: () => transmitted, done };
 }
 
-/** Stop a flow; lost = sequence numbers missing below the last reply (the one in flight at the stop is not lost). */
+/**
+ * Stop a flow (SIGINT: ping prints its totals). Lost = requests without a
+ * reply, except the last one sent, which may still be in flight at the stop.
+ */
 async function stopPing(f: PingFlow): Promise<{ label: string; sent: number; lost: number }> {
   f.child.kill('SIGINT');
   await f.done;
-  const last = Math.max(0, ...f.seqs);
+  const sent = f.transmitted();
   let lost = 0;
-  for (let s = 1; s <= last; s++) if (!f.seqs.has(s)) lost += 1;
-  return { label: f.label, sent: last, lost };
+  for (let s = 1; s < sent; s++) if (!f.seqs.has(s)) lost += 1;
+  return { label: f.label, sent, lost };
 }
 
 /** Pings both ways (ICMP echo: each flow crosses both directions) in both families between sites a and b. */
@@ -124,12 +132,24 @@ describe.runIf(mustRunPrivileged())('e2e: key rotation under traffic', () => {
       }, 180_000);
 
       afterAll(async () => {
+        if (process.env.KEEP_LAB) return;
         await lab?.down();
       }, 60_000);
 
       it('every key rotates on both units at once: 0 packets lost', async () => {
         const before = { a: await activeKeys(lab, 'a-1'), b: await activeKeys(lab, 'b-1') };
         const flows = startTraffic(lab);
+        const mons = process.env.ROUTE_MON
+          ? UNITS.map((u) => {
+              const argv = [
+                ...lab.ns(u).enter,
+                'sh',
+                '-c',
+                `ip -ts monitor route link > /tmp/h15r-mon-${u}.log 2>&1`,
+              ];
+              return spawn(argv[0] as string, argv.slice(1), { stdio: 'ignore' });
+            })
+          : [];
         await sleep(2000);
         const t0 = Date.now();
         await Promise.all(UNITS.map((u) => rotate(lab, u)));
@@ -143,6 +163,7 @@ describe.runIf(mustRunPrivileged())('e2e: key rotation under traffic', () => {
         const wall = Date.now() - t0;
         await sleep(2000);
         const lost = await stopTraffic(flows);
+        for (const m of mons) m.kill();
         for (const u of UNITS) {
           const r = await rotation(lab, u);
           const took = ((r?.completedAt ?? Number.NaN) - (r?.requestedAt ?? Number.NaN)) / 1000;
