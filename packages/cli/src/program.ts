@@ -9,6 +9,7 @@ import { EXIT, EXIT_CODES_HELP, examples, note } from './command-kit.js';
 import { registerApply } from './commands/apply.js';
 import { registerDecommission } from './commands/decommission.js';
 import { registerInit } from './commands/init.js';
+import { registerKeys } from './commands/keys.js';
 import { labArguments, registerLab, runLab } from './commands/lab.js';
 import { registerPeerings } from './commands/peerings.js';
 import { registerPlan } from './commands/plan.js';
@@ -64,6 +65,7 @@ ${examples(
     registerStatus,
     registerRender,
     registerPeerings,
+    registerKeys,
     registerLab,
     registerDecommission,
     registerVersion,

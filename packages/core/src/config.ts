@@ -103,6 +103,11 @@ export interface GroupConfig {
    * has not shaken hands for this long, in seconds (see {@link DEFAULTS}).
    */
   readonly endpointRefreshSeconds: number;
+  /**
+   * Automatic key rotation: a peering whose oldest key is this many seconds
+   * old rotates every key (see `rotation.ts`). Absent: only on request.
+   */
+  readonly keyRotationIntervalSeconds?: number;
   readonly vrrp: VrrpConfig;
   readonly paths: PathsConfig;
 }
@@ -236,6 +241,8 @@ export const groupConfigSchema = z
     'port-quarantine-seconds': z.number().int().min(0).default(DEFAULTS.portQuarantineSeconds),
     'remote-grace-seconds': z.number().int().min(0).default(DEFAULTS.remoteGraceSeconds),
     'endpoint-refresh-seconds': z.number().int().min(1).max(86_400).default(DEFAULTS.endpointRefreshSeconds),
+    // Seconds; at least an hour: a rotation takes about a minute per key.
+    'key-rotation-interval': z.number().int().min(3600).optional(),
     vrrp: vrrpSection,
     paths: z
       .object({
@@ -385,6 +392,9 @@ export function parseGroupConfig(raw: unknown, source = 'config'): GroupConfig {
     portQuarantineSeconds: c['port-quarantine-seconds'],
     remoteGraceSeconds: c['remote-grace-seconds'],
     endpointRefreshSeconds: c['endpoint-refresh-seconds'],
+    ...(c['key-rotation-interval'] === undefined
+      ? {}
+      : { keyRotationIntervalSeconds: c['key-rotation-interval'] }),
     vrrp: {
       advertIntervalSeconds: Math.round(c.vrrp['advert-interval'] * 100) / 100,
       trackIntervalSeconds: c.vrrp['track-interval'],

@@ -172,6 +172,12 @@ function keepalivedModel(
   };
 }
 
+/** Whether a key's links run OSPF: not while a rotation drains it, not once retired. */
+function routed(book: LinkBook, publicKey: string): boolean {
+  const key = book.key(publicKey);
+  return key !== undefined && !key.retired && key.drainingSince === undefined;
+}
+
 /** Build the desired system from the book. */
 export function deriveDesired(
   config: GroupConfig,
@@ -226,7 +232,9 @@ export function deriveDesired(
   const own = config.advertisePrefixes;
   const bird: BirdModel = {
     routerId: routerIdOf(config, facts, problems),
-    interfaces: interfaces.map((i) => i.name),
+    // A draining or retired key's links stay up for packets in flight but
+    // leave OSPF: our router-LSA drops them, so both directions drain.
+    interfaces: interfaces.filter((i) => routed(book, i.publicKey)).map((i) => i.name),
     ipv4Stubs: own.filter((p) => p.family === 4).map((p) => p.text),
     ipv6Stubs: own.filter((p) => p.family === 6).map((p) => p.text),
     ipv4HiddenStubs: ['169.254.0.0/24'],

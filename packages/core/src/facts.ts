@@ -17,6 +17,22 @@ export interface HostFacts {
    * links whose interface is gone are garbage-collected.
    */
   readonly existingInterfaces?: readonly string[];
+  /**
+   * Routing observations per link interface (OSPF adjacency, kernel routes,
+   * handshake), gathered only while a key rotation runs. Absent: unknown, and
+   * a rotation then waits rather than drain a link blind.
+   */
+  readonly linkRouting?: Readonly<Record<string, LinkRoutingFact>>;
+}
+
+/** What the host shows about one link interface's routing (see `rotation.ts`). */
+export interface LinkRoutingFact {
+  /** OSPF is Full on it for both address families. */
+  readonly ospfFull: boolean;
+  /** Kernel routes installed by BIRD with a next hop through it (both families). */
+  readonly kernelRoutes: number;
+  /** Its peer's latest handshake, epoch ms; absent = never. */
+  readonly lastHandshake?: number;
 }
 
 /** No facts known. */

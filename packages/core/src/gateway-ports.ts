@@ -101,4 +101,22 @@ export interface HostSystem {
   enableForwarding(): Promise<void>;
 }
 
+/** What the routing stack shows about one link interface (BIRD and the kernel). */
+export interface LinkRoutingObservation {
+  /** OSPF is Full on it for both address families. */
+  readonly ospfFull: boolean;
+  /** Kernel routes installed by BIRD with a next hop through it (both families). */
+  readonly kernelRoutes: number;
+}
+
+/**
+ * Routing observations for key rotation (OSPF adjacency per link, kernel
+ * routes per link). Asked only while a rotation runs; runtime implements it
+ * with BIRD's control socket and the kernel's routing table.
+ */
+export interface RoutingObserver {
+  /** Per link interface name; an interface missing from the answer has no adjacency and no route. */
+  observe(): Promise<Readonly<Record<string, LinkRoutingObservation>>>;
+}
+
 export type { PeerDataWire };

@@ -7,6 +7,7 @@ import type { ChangeResult } from './backend.js';
 import type { NameAnswer } from './endpoint-names.js';
 import type { Problem } from './problems.js';
 import type { ExchangeHealth } from './remote-cache.js';
+import type { RotationProgress } from './rotation.js';
 import type { LinkStatus } from './state.js';
 
 /** The gateway's own stages of one reconcile, in order; each daemon of the list adds a stage named after it. */
@@ -63,6 +64,10 @@ export interface GatewayReport {
   readonly exchange?: ExchangeHealth;
   /** Remote ingress host names and the addresses in use (absent: not reached). */
   readonly names?: readonly NameAnswer[];
+  /** Key rotation progress per peering (absent when reconcile did not run). */
+  readonly rotation?: readonly RotationProgress[];
+  /** Reconcile again within this many ms (a key rotation is in progress). */
+  readonly recheckMs?: number;
   /** Epoch ms. */
   readonly startedAt: number;
   readonly durationMs: number;

@@ -15,8 +15,15 @@ import { checkDaemonList, type DaemonOrder, type DaemonSpec } from './daemon-spe
 import type { DesiredSystem } from './desired.js';
 import { EndpointNames, type NameAnswer, namesInUse } from './endpoint-names.js';
 import { WgGatewayError } from './errors.js';
-import { type HostFacts, NO_FACTS } from './facts.js';
-import type { Exchange, HostSystem, StateStore, UnitAddress } from './gateway-ports.js';
+import { type HostFacts, type LinkRoutingFact, NO_FACTS } from './facts.js';
+import type {
+  Exchange,
+  HostSystem,
+  LinkRoutingObservation,
+  RoutingObserver,
+  StateStore,
+  UnitAddress,
+} from './gateway-ports.js';
 import type { DaemonOutcome, GatewayReport, GatewayStage, StageTiming } from './gateway-report.js';
 import { isHostname } from './ingress.js';
 import type { KeySource } from './keys.js';
@@ -32,6 +39,7 @@ import {
   resolveRemote,
   withRemoteCache,
 } from './remote-cache.js';
+import { type RotationProgress, rotationActive } from './rotation.js';
 import { emptyState, type LinkStatus } from './state.js';
 
 /** Everything the gateway drives. */
@@ -46,6 +54,8 @@ export interface GatewayPorts {
    */
   readonly daemons: readonly DaemonSpec[];
   readonly host?: HostSystem;
+  /** Routing observations, asked only while a key rotation runs (without it a rotation waits). */
+  readonly routing?: RoutingObserver;
   readonly clock: Clock;
   readonly keys: KeySource;
   /** Resolves remote ingress host names; absent: names stay unresolved (reported). */
@@ -66,6 +76,8 @@ export interface GatewayPlan {
   readonly names: readonly NameAnswer[];
   /** True when applying would change nothing anywhere. */
   readonly empty: boolean;
+  /** Key rotation progress per peering. */
+  readonly rotation: readonly RotationProgress[];
 }
 
 /** One daemon's part of a {@link GatewayPlan}. */
@@ -110,6 +122,24 @@ function factsQuery(
     interfaceOf: config.vips.map((v) => v.address),
     routerId: config.routerId === undefined,
   };
+}
+
+/** Routing observations joined with each interface's latest handshake. */
+function linkRoutingFacts(
+  routing: Readonly<Record<string, LinkRoutingObservation>>,
+  observed: readonly ObservedInterface[],
+): Record<string, LinkRoutingFact> {
+  const out: Record<string, LinkRoutingFact> = {};
+  for (const o of observed) {
+    const r = routing[o.name];
+    const lastHandshake = o.peers[0]?.lastHandshake;
+    out[o.name] = {
+      ospfFull: r?.ospfFull ?? false,
+      kernelRoutes: r?.kernelRoutes ?? 0,
+      ...(lastHandshake === undefined ? {} : { lastHandshake }),
+    };
+  }
+  return out;
 }
 
 /** Drives one reconcile at a time through the ports. */
@@ -165,11 +195,21 @@ export class Gateway {
       });
     // A stage of its own only when some peer publishes a name.
     const names = namesInUse(remote.remote).size > 0 ? await time('resolve-names', refresh) : await refresh();
+    const intervalMs =
+      config.keyRotationIntervalSeconds === undefined ? undefined : config.keyRotationIntervalSeconds * 1000;
+    const routing = this.#ports.routing;
     const facts: HostFacts = await time('facts', async () => ({
       ...(backend.capabilities.facts
         ? await backend.facts(factsQuery(config, remote.remote, names))
         : NO_FACTS),
       existingInterfaces: observed.map((o) => o.name),
+      ...(routing && rotationActive(before, intervalMs, this.#ports.clock.now())
+        ? await routing.observe().then(
+            (r) => ({ linkRouting: linkRoutingFacts(r, observed) }),
+            // Unobserved routing leaves the facts out: a rotation waits, nothing else does.
+            () => ({}),
+          )
+        : {}),
     }));
     const result = await time('reconcile', async () =>
       reconcile({
@@ -222,6 +262,7 @@ export class Gateway {
         exchange: remote.health,
         names: [...names.values()],
         empty: changes.length === 0 && Object.values(daemons).every((d) => d.installed === d.next),
+        rotation: result.rotation,
       };
     } catch (e) {
       if (e instanceof StageFailure) {
@@ -336,6 +377,8 @@ export class Gateway {
       links,
       ...(exchangeHealth ? { exchange: exchangeHealth } : {}),
       ...(names ? { names } : {}),
+      ...(result ? { rotation: result.rotation } : {}),
+      ...(result?.recheckMs === undefined ? {} : { recheckMs: result.recheckMs }),
       startedAt,
       durationMs: clock.now() - startedAt,
     };

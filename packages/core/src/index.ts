@@ -95,6 +95,7 @@ export {
   HostAnswerCache,
   type HostFacts,
   interfaceOnSubnet,
+  type LinkRoutingFact,
   NO_FACTS,
 } from './facts.js';
 export { type DaemonPlan, Gateway, type GatewayPlan, type GatewayPorts } from './gateway.js';
@@ -104,6 +105,8 @@ export type {
   Exchange,
   ExchangeSnapshot,
   HostSystem,
+  LinkRoutingObservation,
+  RoutingObserver,
   StateStore,
   UnitAddress,
   Withdrawal,
@@ -176,6 +179,21 @@ export {
   type WireGuardFileModel,
 } from './render/index.js';
 export {
+  CARRY_HANDSHAKE_MS,
+  carries,
+  DRAIN_HOLD_MS,
+  ROTATION_RECHECK_MS,
+  type RotationProgress,
+  type RotationStep,
+  requestRotation,
+  rotationActive,
+  SLOT_MS,
+  SLOT_OPEN_MS,
+  slotOpen,
+  stepRotation,
+  type UnitRotation,
+} from './rotation.js';
+export {
   decodeState,
   emptyState,
   encodeState,
@@ -185,6 +203,7 @@ export {
   type LinkStatus,
   type QuarantinedPort,
   type RemoteCache,
+  type RotationRecord,
   type UnitState,
 } from './state.js';
 export { VRRP_BASE_PRIORITY, VRRP_MAX_TRACK_SCRIPTS, VRRP_TRACK_WEIGHT } from './vrrp-priority.js';

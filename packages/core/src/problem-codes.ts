@@ -128,6 +128,11 @@ export const PROBLEM_CODES: Readonly<Record<string, ProblemCodeInfo>> = {
     'The config file or group config is invalid; every bad field is listed.',
     'Fix the fields named in the message; nothing was changed. `wg-gateway plan` checks a config without applying it.',
   ),
+  PEERING_UNKNOWN: e(
+    ['runtime', 'cli'],
+    '`keys rotate --peering ID` (or `rotateKeys()`) named a peering the config does not have.',
+    'Name one of the configured `peerings[].id` (listed in the hint), or leave `--peering` out to rotate every peering.',
+  ),
   CONFIG_UNREADABLE: e(
     ['runtime'],
     'The config file cannot be read (missing, permissions).',

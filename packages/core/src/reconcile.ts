@@ -27,7 +27,8 @@ import {
 } from './peer-data.js';
 import { PortAllocator } from './ports.js';
 import type { Problem } from './problems.js';
-import type { LinkRecord, UnitState } from './state.js';
+import { ROTATION_RECHECK_MS, type RotationProgress, stepRotation } from './rotation.js';
+import type { LinkRecord, RotationRecord, UnitState } from './state.js';
 
 /** Peer data by remote unit id. */
 export type UnitDataMap = Readonly<Record<string, PeerDataWire>>;
@@ -61,6 +62,10 @@ export interface ReconcileResult {
   readonly publish: Publication;
   readonly desired: DesiredSystem;
   readonly problems: readonly Problem[];
+  /** Key rotation progress per configured peering. */
+  readonly rotation: readonly RotationProgress[];
+  /** Reconcile again within this many ms (a key rotation is in progress); absent: no hurry. */
+  readonly recheckMs?: number;
 }
 
 const sortedKeys = (o: object): string[] => Object.keys(o).sort();
@@ -140,6 +145,12 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const known = new Set([...state.keys.map((k) => k.peering), ...state.links.map((l) => l.peering)]);
   for (const gone of known) if (!configured.has(gone)) dropPeering(ctx, gone);
 
+  const rotations: Record<string, RotationRecord> = {};
+  let rotationsChanged = false;
+  for (const [id, r] of Object.entries(state.rotations ?? {}))
+    if (configured.has(id)) rotations[id] = r;
+    else rotationsChanged = true;
+  const rotation: RotationProgress[] = [];
   const ownMtus = new Map<string, number | undefined>();
   const remoteMtus = new Map<string, number[]>();
   for (const peering of [...config.peerings].sort((a, b) => a.id.localeCompare(b.id))) {
@@ -148,6 +159,20 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     const units = withResolvedIngress(peering.id, decoded.valid, input.names, problems);
     const { refused } = decoded;
     try {
+      const step = stepRotation({
+        ctx,
+        peering,
+        units,
+        routing: facts.linkRouting,
+        record: rotations[peering.id],
+        intervalMs:
+          config.keyRotationIntervalSeconds === undefined
+            ? undefined
+            : config.keyRotationIntervalSeconds * 1000,
+      });
+      if (step.record !== rotations[peering.id]) rotationsChanged = true;
+      if (step.record) rotations[peering.id] = step.record;
+      rotation.push(step.progress);
       ensureKeys(ctx, peering.id);
       const all = new Set([...units.keys(), ...book.unitsWithLinks(peering.id)]);
       const active = new Set(book.activeKeys(peering.id).map((k) => k.publicKey));
@@ -224,17 +249,24 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     links,
     portCounter: ports.counter,
     quarantine,
+    ...(Object.keys(rotations).length > 0 ? { rotations } : {}),
   };
   // Only the book, the counter and the quarantine can change; the quarantine
   // only shrinks by expiry or grows when the book drops a link.
   const stateChanged =
-    book.dirty || ports.counter !== state.portCounter || quarantine.length !== state.quarantine.length;
+    book.dirty ||
+    rotationsChanged ||
+    ports.counter !== state.portCounter ||
+    quarantine.length !== state.quarantine.length;
+  const rotating = rotation.some((r) => r.phase !== 'idle');
   return {
     state: nextState,
     stateChanged,
     publish: publication(config, book, links, ownMtus, groupOwn),
     desired,
     problems,
+    rotation,
+    ...(rotating ? { recheckMs: ROTATION_RECHECK_MS } : {}),
   };
 }
 

@@ -14,6 +14,23 @@ export interface KeyRecord {
   /** Epoch milliseconds. */
   readonly createdAt: number;
   readonly retiredAt?: number;
+  /**
+   * Set while a key rotation drains this key's links (taken out of OSPF,
+   * interfaces still up), epoch ms; see `rotation.ts`.
+   */
+  readonly drainingSince?: number;
+}
+
+/** A key rotation of one peering: every key made at or before `requestedAt` is replaced. */
+export interface RotationRecord {
+  /** Epoch ms. Keys created at or before it are rotated. */
+  readonly requestedAt: number;
+  /** `manual` (`keys rotate`, the SDK call) or `schedule` (`key-rotation-interval`). */
+  readonly reason: 'manual' | 'schedule';
+  /** Non-retired keys the rotation had to replace when requested. */
+  readonly keys: number;
+  /** When the last old key was retired, epoch ms; absent while in progress. */
+  readonly completedAt?: number;
 }
 
 /** Link life cycle of DESIGN.md's link protocol. */
@@ -73,10 +90,12 @@ export interface UnitState {
   readonly quarantine: readonly QuarantinedPort[];
   /** Remote units' last good data; absent when none is held. */
   readonly remote?: RemoteCache;
+  /** Key rotations per peering id (the last one, in progress or completed); absent when none. */
+  readonly rotations?: Readonly<Record<string, RotationRecord>>;
 }
 
 /** The current on-disk schema version. */
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
 /** A fresh unit's state. */
 export function emptyState(portMin: number): UnitState {
@@ -93,11 +112,14 @@ type Migration = (old: Record<string, unknown>) => Record<string, unknown>;
 /**
  * Migrations from version N to N+1, indexed by N. Version 0 had no
  * quarantine; version 1 held no remote data (version 2 starts with none held:
- * the first read of the exchange fills it).
+ * the first read of the exchange fills it); version 2 had no key rotations
+ * (none is in progress after the migration; a scheduled one starts from the
+ * keys' ages).
  */
 const MIGRATIONS: Readonly<Record<number, Migration>> = {
   0: (old) => ({ ...old, quarantine: old.quarantine ?? [], version: 1 }),
   1: (old) => ({ ...old, remote: { peerings: {}, group: {} }, version: 2 }),
+  2: (old) => ({ ...old, rotations: {}, version: 3 }),
 };
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
@@ -154,13 +176,32 @@ export function decodeState(text: string): UnitState {
       throw new StateError(`state links[${i}] is malformed`);
   });
   const remote = decodeRemote(doc.remote);
+  const rotations = decodeRotations(doc.rotations);
   return {
     keys: keys as KeyRecord[],
     links: links as LinkRecord[],
     portCounter,
     quarantine: quarantine as QuarantinedPort[],
     ...(remote ? { remote } : {}),
+    ...(rotations ? { rotations } : {}),
   };
+}
+
+/** Rotation records; undefined when there are none (so a unit that never rotated keeps its old shape). */
+function decodeRotations(v: unknown): Record<string, RotationRecord> | undefined {
+  if (v === undefined) return undefined;
+  if (!isObj(v)) throw new StateError('state rotations must be an object');
+  for (const [id, r] of Object.entries(v)) {
+    if (
+      !isObj(r) ||
+      typeof r.requestedAt !== 'number' ||
+      (r.reason !== 'manual' && r.reason !== 'schedule') ||
+      typeof r.keys !== 'number' ||
+      (r.completedAt !== undefined && typeof r.completedAt !== 'number')
+    )
+      throw new StateError(`state rotations[${JSON.stringify(id)}] is malformed`);
+  }
+  return Object.keys(v).length === 0 ? undefined : (v as Record<string, RotationRecord>);
 }
 
 function decodeHeldUnits(v: unknown, where: string): Record<string, HeldUnitData> {

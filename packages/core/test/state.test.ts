@@ -39,10 +39,23 @@ describe('state codec', () => {
 
   it('migrates version 1 (no held remote data) to the current version', () => {
     const v1 = { version: 1, ...sample };
-    expect(STATE_VERSION).toBe(2);
+    expect(STATE_VERSION).toBe(3);
     const migrated = decodeState(JSON.stringify(v1));
     expect(migrated).toEqual(sample);
-    expect(JSON.parse(encodeState(migrated)).version).toBe(2);
+    expect(JSON.parse(encodeState(migrated)).version).toBe(3);
+  });
+
+  it('migrates version 2 (no key rotations) and round-trips a rotation record', () => {
+    expect(decodeState(JSON.stringify({ version: 2, ...sample }))).toEqual(sample);
+    const rotating: UnitState = {
+      ...sample,
+      keys: sample.keys.map((k) => ({ ...k, drainingSince: 7 })),
+      rotations: { 'a-b': { requestedAt: 5, reason: 'manual', keys: 2 } },
+    };
+    expect(decodeState(encodeState(rotating))).toEqual(rotating);
+    expect(() =>
+      decodeState(JSON.stringify({ version: 3, ...sample, rotations: { 'a-b': { requestedAt: 'x' } } })),
+    ).toThrow(/rotations\["a-b"\]/);
   });
 
   it('round-trips held remote data and refuses a malformed entry', () => {

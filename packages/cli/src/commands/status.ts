@@ -3,7 +3,14 @@
  * @module
  */
 
-import type { ExchangeHealth, LinkRecord, NameAnswer, ObservedInterface, Problem } from '@wg-gateway/core';
+import type {
+  ExchangeHealth,
+  LinkRecord,
+  NameAnswer,
+  ObservedInterface,
+  Problem,
+  RotationProgress,
+} from '@wg-gateway/core';
 import {
   type ComposedGateway,
   type HostSetupStatus,
@@ -18,6 +25,7 @@ import { bindAction, EXIT, examples, out } from '../command-kit.js';
 import { openGateway } from '../global-options.js';
 import { problemLine } from '../output/changes.js';
 import { printJson } from '../output/json.js';
+import { rotationLines } from '../output/rotation.js';
 import { formatAge, formatBytes, formatTable } from '../output/table.js';
 
 /** One link as `status` shows it. */
@@ -61,6 +69,8 @@ export interface StatusReport {
   readonly endpointNames: readonly NameAnswer[];
   /** Exchange health (null when the plan failed). */
   readonly exchange: ExchangeHealth | null;
+  /** Key rotation progress per peering and remote unit (empty when the plan failed). */
+  readonly rotation?: readonly RotationProgress[];
   /**
    * UDP ports to open in the firewall, inbound and outbound: the listen ports
    * of the links this unit wants (plan) and of the interfaces it has now.
@@ -152,10 +162,11 @@ export async function collectStatus(wiring: ComposedGateway): Promise<StatusRepo
   let problems: readonly Problem[];
   let exchange: ExchangeHealth | null = null;
   let endpointNames: readonly NameAnswer[] = [];
+  let rotation: readonly RotationProgress[] = [];
   const ports = new Set<number>();
   try {
     const plan = await wiring.gateway.plan();
-    ({ problems, exchange, names: endpointNames } = plan);
+    ({ problems, exchange, names: endpointNames, rotation } = plan);
     for (const p of plan.desired.udpPorts) ports.add(p);
   } catch (e) {
     problems = [{ code: 'PLAN_FAILED', message: message(e) }];
@@ -186,6 +197,7 @@ export async function collectStatus(wiring: ComposedGateway): Promise<StatusRepo
     problems: [...problems, ...routingDown],
     endpointNames,
     exchange,
+    rotation,
     udpPorts: [...ports].sort((a, b) => a - b),
     portRange: group.portRange,
     host,
@@ -287,6 +299,7 @@ export function statusText(s: StatusReport, now: number): string {
       s.udpPorts.length === 0 ? '(none yet)' : s.udpPorts.join(' ')
     }`,
   );
+  if (s.rotation) parts.push('Key rotation:', ...rotationLines(s.rotation, now));
   parts.push('Host:', ...hostLines(s.host));
   parts.push('Problems:');
   parts.push(s.problems.length === 0 ? '  (none)' : s.problems.map((p) => `  ${problemLine(p)}`).join('\n'));

@@ -17,6 +17,7 @@ import type { BirdAdapter } from '../bird/bird-adapter.js';
 import type { KeepalivedAdapter } from '../keepalived/keepalived-adapter.js';
 import type { NftTableDaemon } from '../nftables/nft-table-daemon.js';
 import { DnsNameResolver } from '../resolver/dns-resolver.js';
+import { BirdRoutingObserver } from '../rotation/routing-observer.js';
 import { FileStateStore } from '../state/file-state-store.js';
 import { CHECK_ROUTE_SCRIPT } from '../system/scripts.js';
 import { throttledHost } from '../system/throttled-host.js';
@@ -93,6 +94,8 @@ export async function composeGateway(
     daemons: [...daemons.daemons, ...(options.extraDaemons ?? [])],
     // Host switches are checked once a minute, not on every reconcile (no sysctl in a steady state).
     ...(daemons.host ? { host: throttledHost(daemons.host) } : {}),
+    // Key rotation drains a link only on what BIRD and the kernel show (asked only while one runs).
+    ...(readOnly ? {} : { routing: new BirdRoutingObserver(rt.bird.socket) }),
     clock: { now: () => Date.now() },
     keys: new NodeKeySource(),
     resolver: new DnsNameResolver({

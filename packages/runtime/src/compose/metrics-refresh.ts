@@ -22,6 +22,7 @@ export async function refreshMetrics(
     const [state, observed] = await Promise.all([gw.state.load(), gw.backend.observe()]);
     links = state?.links ?? [];
     metrics.setTunnels(links, observed, Date.now());
+    metrics.keys.setKeys(state, Date.now());
   } catch (e) {
     onError(e, 'tunnels');
   }

@@ -65,6 +65,7 @@ export class GatewayRunner {
   #debounce: NodeJS.Timeout | undefined;
   #firstChangeAt: number | undefined;
   #interval: NodeJS.Timeout | undefined;
+  #recheck: NodeJS.Timeout | undefined;
   #superviseTimer: NodeJS.Timeout | undefined;
   #supervising = false;
   #unwatch: (() => void) | undefined;
@@ -142,6 +143,10 @@ export class GatewayRunner {
         const report = await this.#o.reconcile();
         this.count += 1;
         this.#o.onReport?.(report, why);
+        // A key rotation in progress asks to be looked at again soon.
+        clearTimeout(this.#recheck);
+        if (report.recheckMs !== undefined && !this.#stopped)
+          this.#recheck = setTimeout(() => this.trigger('interval'), report.recheckMs);
       } catch (e) {
         this.#o.onError?.(e, why);
       }
@@ -169,6 +174,7 @@ export class GatewayRunner {
     this.#stopped = true;
     clearTimeout(this.#debounce);
     clearTimeout(this.#interval);
+    clearTimeout(this.#recheck);
     clearInterval(this.#superviseTimer);
     this.#unwatch?.();
     this.#unwatch = undefined;

@@ -18,6 +18,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BirdProtocol, BirdProtocolDetail, OspfNeighbor, RouteCount } from '../bird/bird-status.js';
 import { linkRouting } from '../bird/link-routing.js';
 import type { VrrpState } from '../keepalived/vrrp-state.js';
+import { KeyMetrics } from './key-metrics.js';
 
 /** A tunnel counts as up while its last handshake is younger than this (WireGuard's REJECT_AFTER_TIME). */
 export const HANDSHAKE_FRESH_SECONDS = 180;
@@ -68,6 +69,8 @@ function ipVersion(table: string): string {
 export class GatewayMetrics {
   /** The dedicated registry (never prom-client's global one). */
   readonly registry = new Registry();
+  /** Key age and rotation progress (`wg_gateway_key_*`). */
+  readonly keys = new KeyMetrics(this.registry);
   #lastReport: GatewayReport | undefined;
 
   readonly #links = this.#gauge('wg_gateway_links', 'Links by state after the last reconcile', ['state']);
