@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GatewayReport, LinkRecord, ObservedInterface } from '@wg-gateway/core';
+import type { GatewayReport, LinkRecord, ObservedInterface, UnitState } from '@wg-gateway/core';
 import { freePort } from '@wg-gateway/testkit';
 import { scrapeWithPrometheus } from '@wg-gateway/testkit/prometheus';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,14 @@ function populated(): GatewayMetrics {
     },
   ];
   metrics.setTunnels([link], observed, NOW);
+  // Only the fields the key metrics read: one key, a rotation in progress.
+  metrics.keys.setKeys(
+    {
+      keys: [{ peering: 'a-b', publicKey: KEY, retired: false, createdAt: NOW - 86_400_000 }],
+      rotations: { 'a-b': { requestedAt: NOW - 1000, reason: 'manual', keys: 1 } },
+    } as unknown as UnitState,
+    NOW,
+  );
   metrics.setBirdStatus({
     protocols: parseProtocolsAll(fixture('show-protocols-all')),
     neighbors: parseOspfNeighbors(fixture('show-ospf-neighbors-forming')),
