@@ -184,13 +184,11 @@ export {
   DRAIN_HOLD_MS,
   ROTATION_RECHECK_MS,
   type RotationProgress,
-  type RotationStep,
   requestRotation,
   rotationActive,
   SLOT_MS,
   SLOT_OPEN_MS,
   slotOpen,
-  stepRotation,
   type UnitRotation,
 } from './rotation.js';
 export {
