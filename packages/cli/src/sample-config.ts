@@ -43,8 +43,8 @@ peerings:
 
 # OSPF timers in seconds, and BFD for sub-second failover.
 # ospf:
-#   hello: 1
-#   dead: 4
+#   hello: 5
+#   dead: 30
 #   bfd:
 #     interval-ms: 100
 #     multiplier: 5

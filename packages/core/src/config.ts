@@ -117,15 +117,15 @@ export const DEFAULTS = {
   tunnels: 2,
   portRange: { min: 50000, max: 52000 },
   /**
-   * OSPF hello 1 s / dead 4 s. BFD detects dead paths, so hello only paces
-   * adjacency forming: a new link's neighbour answers at its next hello, so
-   * a new peering reaches Full within one hello (5 s would cost up to 5 s of
-   * convergence). 1 s costs one small packet per second per link and family;
-   * dead 4 s is the fallback detection when BFD is off. Both ends of a link
-   * must use the same values (see docs/operations.md).
+   * OSPF hello 5 s / dead 30 s: the reference's timers. Both ends of a link
+   * must use the same values or no adjacency forms, so the default stays
+   * what reference units and earlier wg-gateway versions run (a rolling
+   * upgrade never splits OSPF). BFD detects dead paths; hello only paces how
+   * fast a new adjacency forms: `ospf.hello: 1, dead: 4` on both sites cuts
+   * a new peering's convergence by up to 4 s (docs/tuning.md).
    */
-  helloSeconds: 1,
-  deadSeconds: 4,
+  helloSeconds: 5,
+  deadSeconds: 30,
   /**
    * BFD on every link: a silent path is declared down after 4 missed control
    * packets at 100 ms, i.e. 0.4 s. Over the internet this rides out 3

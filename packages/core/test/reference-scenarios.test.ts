@@ -184,7 +184,7 @@ describe('reference scenarios (test_charm.py) against reconcile()', () => {
 });
 
 describe('reference scenario test_bird.py: bird_config', () => {
-  it('one open link, own prefix as a stubnet, the link subnet hidden, ptp cost 10 (our hello 1 dead 4)', () => {
+  it('one open link, own prefix as a stubnet, the link subnet hidden, ptp cost 10 hello 5 dead 30', () => {
     const r = runScenario(scenarioConfig('acceptor', { 'router-id': '192.0.2.1' }), {
       'remote/1': {
         'ingress-address': '172.16.0.1',
@@ -199,10 +199,8 @@ describe('reference scenario test_bird.py: bird_config', () => {
     expect(text).toContain('merge paths yes limit 64;');
     expect(text).toContain('instance id 0;');
     expect(text).toContain('instance id 64;');
-    // Difference: hello 1 / dead 4 by default (the reference: 5 / 30), since BFD
-    // detects dead paths and hello only paces how fast an adjacency forms.
     expect(text).toContain(
-      `interface "${name}" {\n      type ptp;\n      cost 10;\n      hello 1;\n      dead 4;`,
+      `interface "${name}" {\n      type ptp;\n      cost 10;\n      hello 5;\n      dead 30;`,
     );
     expect(text).toContain('stubnet 169.254.0.0/24 {\n      hidden;');
     expect(text).toContain('stubnet 192.0.2.0/24;');
