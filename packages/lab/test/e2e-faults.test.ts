@@ -320,10 +320,14 @@ describe.runIf(mustRunPrivileged())('e2e: faults on three sites', () => {
           await lab.startUnit(unit);
         });
         const back = await waitConverged(lab, { timeoutMs: 90_000, onProgress: log });
-        if (!back.converged)
+        if (!back.converged) {
           log(
             `(run killed mid-apply) ${backend}: not converged: ${JSON.stringify(back.status.filter((x) => x.unit === unit || x.site === 'a'))}`,
           );
+          // The unit's own account of why (the lab is gone after the run).
+          const tail = (await readFile(lab.paths(unit).log, 'utf8')).split('\n').slice(-40).join('\n');
+          log(`(run killed mid-apply) ${backend}: last lines of ${unit}'s log:\n${tail}`);
+        }
         log(`(run killed mid-apply) ${backend}: converged ${(back.ms / 1000).toFixed(1)} s after the pings`);
         expect(back.converged).toBe(true);
         expect(landed).toBe('before the reconcile ended');
