@@ -65,6 +65,25 @@ describe.runIf(mustRunPrivileged())('MSS clamping table (nft, inside a namespace
     expect(await daemon.isRunning()).toBe(true);
   });
 
+  it('with recheckMs, trusts a table it loaded and asks nft again only after that time', async () => {
+    const daemon = new NftTableDaemon({
+      name: 'mss-clamp',
+      table: MSS_CLAMP_TABLE,
+      configPath: join(dir, 'rechecked.nft'),
+      commandPrefix: ns.enter,
+      recheckMs: 60_000,
+    });
+    const text = mssClampDaemon(daemon).render({ interfaces: [{ name: 'wg50001', mtu: 1280 }] } as never);
+    expect(await daemon.apply(text)).toEqual({ changed: true });
+    await ns.exec(['nft', 'flush', 'ruleset']);
+    // Answered from what it knows: no `nft` run, so the flush is not seen yet.
+    expect(await daemon.isRunning()).toBe(true);
+    expect(await daemon.apply(text)).toEqual({ changed: false });
+    // stop() always asks: the table is gone, nothing to delete.
+    expect(await daemon.stop()).toBe(false);
+    expect(await daemon.isRunning()).toBe(false);
+  });
+
   it('refuses a rule set nft does not accept, with the daemon named in the code', async () => {
     const daemon = new NftTableDaemon({
       name: 'mss-clamp',

@@ -149,7 +149,13 @@ export function createDaemons(group: GroupConfig, rt: RuntimeSettings, readOnly:
   });
   const clamp = mssClamping(rt);
   const mssClamp = clamp.managed
-    ? new NftTableDaemon({ name: 'mss-clamp', table: MSS_CLAMP_TABLE, configPath: mssClampFile(group, rt) })
+    ? new NftTableDaemon({
+        name: 'mss-clamp',
+        table: MSS_CLAMP_TABLE,
+        configPath: mssClampFile(group, rt),
+        // A steady reconcile spawns no `nft` (issue 12); a deleted table is back within 30 s.
+        recheckMs: 30_000,
+      })
     : undefined;
   return {
     daemons: [

@@ -19,6 +19,13 @@ export interface NftTableDaemonOptions extends Omit<ConfiguredDaemonOptions, 'mo
   readonly table: string;
   /** The `nft` program (default `nft`). */
   readonly nftCommand?: string;
+  /**
+   * Trust a table seen loaded (or loaded here) for this long before asking
+   * `nft` again, in ms (default 0: ask every time). The gateway uses 30 s so
+   * a steady reconcile spawns no `nft`; a table someone deleted is loaded
+   * again within that time.
+   */
+  readonly recheckMs?: number;
 }
 
 /** Loads a rendered nftables table into the kernel with `nft`. */
@@ -27,6 +34,9 @@ export class NftTableDaemon extends ConfiguredDaemon {
   protected readonly checkerName = 'nft -c';
   readonly #nft: string;
   readonly #table: string;
+  readonly #recheckMs: number;
+  /** When the table was last known loaded (epoch ms). */
+  #seenAt: number | undefined;
 
   constructor(options: NftTableDaemonOptions) {
     // "process" mode: a supervisor may load the table again when someone flushed it.
@@ -34,6 +44,7 @@ export class NftTableDaemon extends ConfiguredDaemon {
     this.name = options.name;
     this.#nft = options.nftCommand ?? 'nft';
     this.#table = options.table;
+    this.#recheckMs = options.recheckMs ?? 0;
   }
 
   protected override get codePrefix(): string {
@@ -47,11 +58,15 @@ export class NftTableDaemon extends ConfiguredDaemon {
 
   /** Whether the table is loaded. Equivalent to: `nft list table inet TABLE`. */
   async isRunning(): Promise<boolean> {
-    return (await this.run([this.#nft, 'list', 'table', 'inet', this.#table])).code === 0;
+    if (this.#seenAt !== undefined && Date.now() - this.#seenAt < this.#recheckMs) return true;
+    const loaded = (await this.run([this.#nft, 'list', 'table', 'inet', this.#table])).code === 0;
+    this.#seenAt = loaded ? Date.now() : undefined;
+    return loaded;
   }
 
   /** Load the installed file (one transaction). Equivalent to: `nft -f FILE`. */
   async reload(): Promise<void> {
+    this.#seenAt = undefined;
     const r = await this.run([this.#nft, '-f', this.options.configPath]);
     if (r.code !== 0) {
       throw new DaemonError(
@@ -61,6 +76,7 @@ export class NftTableDaemon extends ConfiguredDaemon {
         { output: outputOf(r), hint: 'the previous table stays loaded' },
       );
     }
+    this.#seenAt = Date.now();
   }
 
   /** The same as {@link reload}: there is no process to start. */
@@ -70,6 +86,7 @@ export class NftTableDaemon extends ConfiguredDaemon {
 
   /** Delete the table. Equivalent to: `nft delete table inet TABLE`. */
   async stop(): Promise<boolean> {
+    this.#seenAt = undefined;
     if (!(await this.isRunning())) return false;
     const r = await this.run([this.#nft, 'delete', 'table', 'inet', this.#table]);
     if (r.code !== 0) {
@@ -80,6 +97,7 @@ export class NftTableDaemon extends ConfiguredDaemon {
         { output: outputOf(r) },
       );
     }
+    this.#seenAt = undefined;
     return true;
   }
 }
