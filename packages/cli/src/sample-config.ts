@@ -90,5 +90,5 @@ runtime:
   # wg-gateway run: reconcile every interval-seconds, and debounce-ms after
   # a peer-data change.
   interval-seconds: 60
-  debounce-ms: 500
+  debounce-ms: 100
 `;
