@@ -1,3 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   cleanupNamespaces,
   createNetns,
@@ -7,7 +12,8 @@ import {
 } from '@wg-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OspfNeighbor } from '../src/bird/bird-status.js';
-import { fullAdjacencies, lostAdjacencies } from '../src/bird/fast-reroute.js';
+import { FastReroute, fullAdjacencies, lostAdjacencies, RESYNC_DELAY_MS } from '../src/bird/fast-reroute.js';
+import { createLogger } from '../src/log.js';
 import { commandRunner } from '../src/system/command.js';
 import {
   type KernelRoute,
@@ -157,5 +163,51 @@ describe.runIf(mustRunPrivileged())('fast reroute: pruning the kernel routes of 
       edits: 0,
       failed: [],
     });
+  });
+});
+
+describe('fast reroute: re-feeding the kernel protocols', () => {
+  it('re-feeds BIRD once at the start, healing a prune whose re-feed a killed predecessor never ran', async () => {
+    // A fake BIRD control socket: recorded replies; every other command is refused.
+    const dir = await mkdtemp(join(tmpdir(), 'wb-frr-'));
+    const socketPath = join(dir, 'bird.ctl');
+    const received: string[] = [];
+    const recorded = (name: string) =>
+      readFileSync(new URL(`fixtures/bird/${name}.reply`, import.meta.url), 'utf8');
+    const server = createServer((conn) => {
+      conn.write(recorded('greeting'));
+      let buf = '';
+      conn.on('data', (d) => {
+        buf += d.toString();
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const cmd = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          received.push(cmd);
+          conn.write(
+            recorded(cmd.startsWith('show ospf neighbors') ? 'show-ospf-neighbors' : 'syntax-error'),
+          );
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    const fr = new FastReroute({
+      socketPath,
+      pollMs: 50,
+      run: commandRunner(),
+      log: createLogger({ level: 'silent' }),
+    });
+    try {
+      fr.start();
+      const deadline = Date.now() + RESYNC_DELAY_MS + 3000;
+      while (Date.now() < deadline && !received.includes('reload out wg_gateway_kernel6')) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(received).toContain('reload out wg_gateway_kernel4');
+      expect(received).toContain('reload out wg_gateway_kernel6');
+    } finally {
+      fr.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -12,7 +12,9 @@
  * prune the kernel protocols are re-fed (`reload out`), so that an adjacency
  * that dropped and came back within one tick (BIRD's routes unchanged, hence
  * not re-exported) does not leave a next hop missing until BIRD's next
- * kernel scan.
+ * kernel scan; the same re-feed runs when the watcher starts and when an
+ * adjacency comes back, so a prune whose re-feed was lost (the process was
+ * killed right after it) is healed too.
  * @module
  */
 import type { Logger } from '../log.js';
@@ -132,6 +134,11 @@ export class FastReroute {
       const now = fullAdjacencies(await this.#control.ospfNeighbors());
       const before = this.#full;
       this.#full = now;
+      // A prune whose re-feed never ran (this process was killed within
+      // RESYNC_DELAY_MS of it, or BIRD restarted) leaves next hops missing
+      // that BIRD believes installed: re-feed once at the start and whenever
+      // an adjacency comes back (rare events; `reload out` is idempotent).
+      if (!before || [...now].some((k) => !before.has(k))) this.#scheduleResync();
       if (!before) return;
       const lost = lostAdjacencies(before, now);
       if (lost.size === 0) return;
