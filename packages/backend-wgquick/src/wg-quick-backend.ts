@@ -114,11 +114,22 @@ export class WgQuickBackend extends BaseBackend {
    */
   async #create(c: CreateChange, step: ChangeStep): Promise<void> {
     step.secrets.push(c.privateKey);
-    if ((await this.#store.read(c.name)) === null) throw notOurs(this.#store.pathOf(c.name));
+    const prior = await this.#store.read(c.name);
+    if (prior === null) throw notOurs(this.#store.pathOf(c.name));
     const path = this.#store.pathOf(c.name);
     await this.#store.write(c.name, renderWgQuickConfig(configOfCreate(c)));
     try {
-      await this.#run(step, ['wg-quick', 'up', path], true);
+      try {
+        await this.#run(step, ['wg-quick', 'up', path], true);
+      } catch (e) {
+        // Only on "already exists": a half-made link of ours is replaced once.
+        if (
+          !/already exists/.test(`${(e as Error).message} ${(e as { stderr?: string }).stderr ?? ''}`) ||
+          !(await this.#dropHalfMade(c.name, prior !== undefined, step))
+        )
+          throw e;
+        await this.#run(step, ['wg-quick', 'up', path], true);
+      }
     } catch (e) {
       // wg-quick removed the half-made interface; drop the file so a retry starts clean.
       await this.#store.remove(c.name);
@@ -198,6 +209,32 @@ export class WgQuickBackend extends BaseBackend {
         hint: 'only interfaces wg-gateway created are deleted',
       });
     await this.#run(step, ['ip', 'link', 'del', 'dev', d.name]);
+  }
+
+  /**
+   * A `wg-quick up` killed before its PostUp set the alias leaves the link
+   * unmarked, so observe skips it and every later create would fail with
+   * "already exists". Such a link is ours when our own file for it is still
+   * there (written just before `wg-quick up`) or when it is a blank WireGuard
+   * device (no private key, no peer): delete it so the create starts clean.
+   * A configured link without our file is someone else's and stays.
+   */
+  async #dropHalfMade(name: string, ourFile: boolean, step: ChangeStep): Promise<boolean> {
+    let link: ReturnType<typeof parseIpLinks>[number] | undefined;
+    try {
+      link = parseIpLinks(await this.#run(step, ['ip', '-j', 'link', 'show', 'dev', name]))[0];
+    } catch {
+      return false;
+    }
+    if (link === undefined || isManaged(link.ifname, link.ifalias)) return false;
+    if (!ourFile) {
+      const key = await this.#run(step, ['wg', 'show', name, 'private-key']).catch(() => undefined);
+      const peers = await this.#run(step, ['wg', 'show', name, 'peers']).catch(() => undefined);
+      if (key === undefined || peers === undefined || key.trim() !== '(none)' || peers.trim() !== '')
+        return false;
+    }
+    await this.#run(step, ['ip', 'link', 'del', 'dev', name]);
+    return true;
   }
 
   async #ownLink(name: string, step: ChangeStep): Promise<boolean> {

@@ -182,6 +182,40 @@ describe('WgQuickBackend with a fake runner', () => {
     expect(() => statSync(tmp)).toThrow();
   });
 
+  it('replaces a blank link a killed wg-quick up left behind; keeps a configured foreign one', async () => {
+    const existing = (device: { key: string; peers: string }) => {
+      let ups = 0;
+      return new FakeCommandRunner((argv) => {
+        if (argv[0] === 'wg-quick' && ups++ === 0)
+          return new CommandFailure(argv, "wg-quick: `wg50001' already exists\n", 1, new Error('x'));
+        if (argv[0] === 'ip' && argv[1] === '-j')
+          return { stdout: '[{"ifindex":9,"ifname":"wg50001","flags":[],"mtu":1420}]', stderr: '' };
+        if (argv[3] === 'private-key') return { stdout: `${device.key}\n`, stderr: '' };
+        if (argv[3] === 'peers') return { stdout: device.peers, stderr: '' };
+        return { stdout: '', stderr: '' };
+      });
+    };
+    const blank = existing({ key: '(none)', peers: '' });
+    const dir = tempDir();
+    const r = await new WgQuickBackend({ configDir: dir, runner: blank }).apply([createOf(50001)]);
+    expect(r.results[0]?.error?.message).toBeUndefined();
+    expect(blank.calls.map((c) => c.argv.slice(0, 3).join(' '))).toEqual([
+      `wg-quick up ${join(dir, 'wg50001.conf')}`,
+      'ip -j link',
+      'wg show wg50001',
+      'wg show wg50001',
+      'ip link del',
+      `wg-quick up ${join(dir, 'wg50001.conf')}`,
+      'wg show wg50001',
+    ]);
+    const configured = existing({ key: keys.generate().privateKey, peers: `${keys.generate().publicKey}\n` });
+    const r2 = await new WgQuickBackend({ configDir: tempDir(), runner: configured }).apply([
+      createOf(50001),
+    ]);
+    expect(r2.results[0]?.ok).toBe(false);
+    expect(configured.calls.some((c) => c.argv[1] === 'link' && c.argv[2] === 'del')).toBe(false);
+  });
+
   it('reports a failing change without its private key, removes its file, and applies the next', async () => {
     const bad = createOf(50001);
     const runner = new FakeCommandRunner((argv) =>
