@@ -1,8 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BirdCommandError, BirdControl } from '../src/bird/bird-control.js';
 import { BirdReplyParser, parseBirdReply } from '../src/bird/bird-reply.js';
@@ -12,6 +9,7 @@ import {
   parseProtocolsAll,
   parseRouteCount,
 } from '../src/bird/bird-status.js';
+import { type FakeBirdSocket, startFakeBirdSocket } from './support/fake-bird-socket.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`fixtures/bird/${name}.reply`, import.meta.url), 'utf8');
@@ -114,37 +112,17 @@ describe('BirdControl over a unix socket (a fake BIRD replaying recorded replies
     'show route count': 'show-route-count',
     configure: 'configure',
   };
-  let dir: string;
-  let server: Server;
+  let fake: FakeBirdSocket;
   let socketPath: string;
-  const received: string[] = [];
+  let received: string[];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wb-birdctl-'));
-    socketPath = join(dir, 'bird.ctl');
-    server = createServer((conn) => {
-      conn.write(fixture('greeting'));
-      let buf = '';
-      conn.on('data', (d) => {
-        buf += d.toString();
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-          const cmd = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          received.push(cmd);
-          const name = replies[cmd];
-          const text = name ? fixture(name) : fixture('syntax-error');
-          // Split the reply in two writes to exercise reassembly.
-          conn.write(text.slice(0, 7));
-          setTimeout(() => conn.write(text.slice(7)), 5);
-        }
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    fake = await startFakeBirdSocket((cmd) => replies[cmd]);
+    ({ socketPath, received } = fake);
   });
 
   afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
-    await rm(dir, { recursive: true, force: true });
+    await fake.close();
   });
 
   it('answers the typed queries and serialises concurrent commands', async () => {
@@ -194,8 +172,8 @@ describe('BirdControl over a unix socket (a fake BIRD replaying recorded replies
   });
 
   it('fails clearly when nothing listens', async () => {
-    await expect(BirdControl.connect(join(dir, 'missing.ctl'), { timeoutMs: 500 })).rejects.toThrow(
-      /cannot talk to BIRD on .*missing\.ctl/,
-    );
+    await expect(
+      BirdControl.connect(join(dirname(socketPath), 'missing.ctl'), { timeoutMs: 500 }),
+    ).rejects.toThrow(/cannot talk to BIRD on .*missing\.ctl/);
   });
 });

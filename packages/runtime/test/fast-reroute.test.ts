@@ -1,8 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   cleanupNamespaces,
   createNetns,
@@ -21,6 +16,7 @@ import {
   pruneNexthops,
   routeEditArgv,
 } from '../src/system/nexthop-prune.js';
+import { startFakeBirdSocket } from './support/fake-bird-socket.js';
 
 const neighbor = (protocol: string, iface: string, state = 'Full'): OspfNeighbor => ({
   protocol,
@@ -169,27 +165,10 @@ describe.runIf(mustRunPrivileged())('fast reroute: pruning the kernel routes of 
 describe('fast reroute: re-feeding the kernel protocols', () => {
   it('re-feeds BIRD once at the start, healing a prune whose re-feed a killed predecessor never ran', async () => {
     // A fake BIRD control socket: recorded replies; every other command is refused.
-    const dir = await mkdtemp(join(tmpdir(), 'wb-frr-'));
-    const socketPath = join(dir, 'bird.ctl');
-    const received: string[] = [];
-    const recorded = (name: string) =>
-      readFileSync(new URL(`fixtures/bird/${name}.reply`, import.meta.url), 'utf8');
-    const server = createServer((conn) => {
-      conn.write(recorded('greeting'));
-      let buf = '';
-      conn.on('data', (d) => {
-        buf += d.toString();
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-          const cmd = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          received.push(cmd);
-          conn.write(
-            recorded(cmd.startsWith('show ospf neighbors') ? 'show-ospf-neighbors' : 'syntax-error'),
-          );
-        }
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    const fake = await startFakeBirdSocket((cmd) =>
+      cmd.startsWith('show ospf neighbors') ? 'show-ospf-neighbors' : undefined,
+    );
+    const { socketPath, received } = fake;
     const fr = new FastReroute({
       socketPath,
       pollMs: 50,
@@ -206,8 +185,7 @@ describe('fast reroute: re-feeding the kernel protocols', () => {
       expect(received).toContain('reload out wg_gateway_kernel6');
     } finally {
       fr.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await rm(dir, { recursive: true, force: true });
+      await fake.close();
     }
   });
 });
