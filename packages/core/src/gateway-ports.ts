@@ -101,6 +101,23 @@ export interface HostSystem {
   enableForwarding(): Promise<void>;
 }
 
+/**
+ * Takes link interfaces out of the kernel's routes just before the gateway
+ * deletes them. Linux removes a whole IPv4 multipath route when one of its
+ * next-hop devices disappears (IPv6 drops only that next hop), so deleting a
+ * link that still carries part of an ECMP route would blackhole every flow of
+ * that route until the routing daemon installs it again. Runtime implements
+ * it like fast reroute: `ip route replace` without the interfaces' next hops.
+ */
+export interface RouteReleaser {
+  /**
+   * Remove every next hop through `interfaces` from the routing daemon's
+   * kernel routes; a route left with none is deleted. Resolves to the
+   * failures (each a one-line reason); never throws for a failed edit.
+   */
+  releaseInterfaces(interfaces: readonly string[]): Promise<readonly string[]>;
+}
+
 /** What the routing stack shows about one link interface (BIRD and the kernel). */
 export interface LinkRoutingObservation {
   /** OSPF is Full on it for both address families. */

@@ -20,6 +20,7 @@ import type {
   Exchange,
   HostSystem,
   LinkRoutingObservation,
+  RouteReleaser,
   RoutingObserver,
   StateStore,
   UnitAddress,
@@ -54,6 +55,11 @@ export interface GatewayPorts {
    */
   readonly daemons: readonly DaemonSpec[];
   readonly host?: HostSystem;
+  /**
+   * Takes links the apply deletes out of the kernel's routes first (see
+   * {@link RouteReleaser}); absent: interfaces are deleted as they are.
+   */
+  readonly routes?: RouteReleaser;
   /** Routing observations, asked only while a key rotation runs (without it a rotation waits). */
   readonly routing?: RoutingObserver;
   readonly clock: Clock;
@@ -226,6 +232,24 @@ export class Gateway {
     return { result, observed, remote, names };
   }
 
+  /**
+   * Before interfaces are deleted, take them out of the kernel's routes (see
+   * {@link RouteReleaser}); a failure is reported and the apply goes on.
+   */
+  async #releaseRoutes(changes: readonly InterfaceChange[], problems: Problem[]): Promise<void> {
+    const routes = this.#ports.routes;
+    const deleted = changes.filter((c) => c.action === 'delete').map((c) => c.name);
+    if (!routes || deleted.length === 0) return;
+    const failures = await routes
+      .releaseInterfaces(deleted)
+      .catch((e: unknown) => [describeError(e).message]);
+    for (const reason of failures)
+      problems.push({
+        code: 'ROUTE_RELEASE_FAILED',
+        message: `[core] next hops through ${deleted.join(', ')} not taken out of the kernel routes before the delete: ${reason}`,
+      });
+  }
+
   #timer(timings: StageTiming[]) {
     const clock = this.#ports.clock;
     return async <T>(stage: GatewayStage, fn: () => Promise<T>): Promise<T> => {
@@ -327,6 +351,7 @@ export class Gateway {
       await configure('before-apply');
       const applied = await time('apply', async () => {
         await host?.enableForwarding();
+        await this.#releaseRoutes(planned, problems);
         return applyInParallel(backend, planned);
       }).catch((e: unknown) => e as StageFailure);
       // Published after the apply, so a listen port we announce already

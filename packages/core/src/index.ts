@@ -106,6 +106,7 @@ export type {
   ExchangeSnapshot,
   HostSystem,
   LinkRoutingObservation,
+  RouteReleaser,
   RoutingObserver,
   StateStore,
   UnitAddress,

@@ -96,6 +96,11 @@ export const PROBLEM_CODES: Readonly<Record<string, ProblemCodeInfo>> = {
     "The exchange is unreachable, so this unit's data was not published this round (apply went on with the data held).",
     'Bring the exchange back (see EXCHANGE_UNREACHABLE); the next reconcile publishes again.',
   ),
+  ROUTE_RELEASE_FAILED: p(
+    ['core'],
+    "A link interface was deleted while a kernel route still used it: Linux then drops the whole IPv4 multipath route until BIRD installs it again (a short loss on the peering's other tunnels).",
+    "Check that `ip` runs in the unit's namespace and the unit has CAP_NET_ADMIN; the message names the failed `ip route` edit.",
+  ),
   REMOTE_DATA_HELD: p(
     ['core'],
     "A remote unit's entry is invalid or missing, so its last good data is kept (see `wg_gateway_remote_data_held`).",

@@ -12,7 +12,7 @@
  *    bidirectional check), while their interfaces stay up for packets in
  *    flight;
  * 3. once our kernel has no route through them and {@link DRAIN_HOLD_MS}
- *    passed (covering the remote's SPF), retire the key: its links go
+ *    passed (covering our delayed router-LSA and the remote's SPF), retire the key: its links go
  *    half-closed, the remote drops its side, its key becomes free, our new
  *    key pairs with it (the link protocol does this);
  * 4. the next old key waits in step 1 until the new link carries.
@@ -30,10 +30,16 @@ import type { KeyRecord, LinkRecord, RotationRecord, UnitState } from './state.j
 
 /**
  * How long a drained key's links stay up, out of OSPF, before the key is
- * retired: the remote's SPF (BIRD's 1 s tick) and LSA flooding fit well
- * inside, and packets in flight are long delivered.
+ * retired: long enough for the remote's SPF to stop using them. BIRD may
+ * hold our new router-LSA back for up to 5 s (MinLSInterval, fixed), a copy
+ * the remote dropped (MinLSArrival) is resent after 2 s (`retransmit 2`), and
+ * the remote computes routes on its 1 s tick. The remote's BFD drops the
+ * neighbour sooner only if its session was up, which on a link that has
+ * just formed (the pair rotating at once) it may not be yet. A wg-gateway remote takes a closing link out of its kernel routes
+ * before deleting it anyway (`RouteReleaser`); the hold protects remotes that
+ * do not (the reference, whose IPv4 multipath route would go whole).
  */
-export const DRAIN_HOLD_MS = 3000;
+export const DRAIN_HOLD_MS = 8000;
 /**
  * Start slots: a drain may start only in the first {@link SLOT_OPEN_MS} of its
  * side's slot (initiator: even slots, acceptor: odd ones), so two units of a

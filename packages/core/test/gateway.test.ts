@@ -220,6 +220,39 @@ describe('Gateway one-shot reconcile', () => {
     ]);
   });
 
+  it('takes links out of the kernel routes before it deletes their interfaces; a failure is reported', async () => {
+    const ex = new FakeExchange();
+    const clock = new ManualClock(1000);
+    const a = unit(ex, clock, 'a-0', 'a', 'initiator', '198.18.0.1');
+    const b = unit(ex, clock, 'b-0', 'b', 'acceptor', '198.18.1.1');
+    await settle([a, b]);
+    const links = (await a.ports.backend.observe()).map((i) => i.name).sort();
+    expect(links).toHaveLength(2);
+    const calls: { released: string[]; present: string[] }[] = [];
+    const routes = {
+      async releaseInterfaces(interfaces: readonly string[]) {
+        const present = (await a.ports.backend.observe()).map((i) => i.name);
+        calls.push({ released: [...interfaces].sort(), present: present.sort() });
+        return ['ip -4 route replace 198.51.100.0/24: Operation not permitted'];
+      },
+    };
+    // The peering leaves a's config: its links close and their interfaces go.
+    const config = { ...a.ports.config, peerings: [] };
+    const gw = new Gateway({
+      ...a.ports,
+      config,
+      routes,
+      daemons: [birdDaemon(a.ports.bird), keepalivedDaemon(a.ports.keepalived)],
+    });
+    const report = await gw.reconcile();
+    expect(calls).toEqual([{ released: links, present: links }]);
+    expect(await a.ports.backend.observe()).toEqual([]);
+    expect(report.problems.filter((p) => p.code === 'ROUTE_RELEASE_FAILED')).toHaveLength(1);
+    // Nothing deleted, nothing released.
+    await gw.reconcile();
+    expect(calls).toHaveLength(1);
+  });
+
   it('refuses a daemon list with a stage name twice or a gateway stage name', () => {
     const ex = new FakeExchange();
     const a = unit(ex, new ManualClock(0), 'a-0', 'a', 'initiator', '198.18.0.1');

@@ -19,6 +19,8 @@ import type { NftTableDaemon } from '../nftables/nft-table-daemon.js';
 import { DnsNameResolver } from '../resolver/dns-resolver.js';
 import { BirdRoutingObserver } from '../rotation/routing-observer.js';
 import { FileStateStore } from '../state/file-state-store.js';
+import { commandRunner } from '../system/command.js';
+import { KernelRouteReleaser } from '../system/nexthop-prune.js';
 import { CHECK_ROUTE_SCRIPT } from '../system/scripts.js';
 import { throttledHost } from '../system/throttled-host.js';
 import { type BackendRegistry, defaultBackendRegistry, touchesHost } from './backend-registry.js';
@@ -94,6 +96,8 @@ export async function composeGateway(
     daemons: [...daemons.daemons, ...(options.extraDaemons ?? [])],
     // Host switches are checked once a minute, not on every reconcile (no sysctl in a steady state).
     ...(daemons.host ? { host: throttledHost(daemons.host) } : {}),
+    // A deleted link never takes a whole IPv4 multipath route with it (runs only when links are deleted).
+    ...(readOnly ? {} : { routes: new KernelRouteReleaser(commandRunner({ timeoutMs: 5000 })) }),
     // Key rotation drains a link only on what BIRD and the kernel show (asked only while one runs).
     ...(readOnly ? {} : { routing: new BirdRoutingObserver(rt.bird.socket) }),
     clock: { now: () => Date.now() },

@@ -5,6 +5,7 @@
  * with none is deleted.
  * @module
  */
+import type { RouteReleaser } from '@wg-gateway/core';
 import type { CommandRunner } from './command.js';
 
 /** One next hop of a kernel route, as `ip -j route` prints it. */
@@ -154,4 +155,22 @@ export async function pruneNexthops(
     }),
   );
   return { edits, failed };
+}
+
+/**
+ * The gateway's {@link RouteReleaser}: before link interfaces are deleted,
+ * their next hops leave BIRD's kernel routes ({@link pruneNexthops}), so the
+ * kernel's deletion of a device never takes a whole IPv4 multipath route with
+ * it. BIRD's own recomputation, once the interfaces are gone, agrees.
+ */
+export class KernelRouteReleaser implements RouteReleaser {
+  readonly #run: CommandRunner;
+  constructor(run: CommandRunner) {
+    this.#run = run;
+  }
+
+  async releaseInterfaces(interfaces: readonly string[]): Promise<readonly string[]> {
+    const r = await pruneNexthops(this.#run, new Set(interfaces));
+    return r.failed.map((f) => `${f.argv.join(' ')}: ${f.stderr || 'failed'}`);
+  }
 }
