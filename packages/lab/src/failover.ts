@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { Lab } from './lab.js';
 import { clientAddresses } from './lab-checks.js';
 import { vipHolders } from './lab-status.js';
+import { echoReplySeqs, longestGap } from './lab-traffic.js';
 import { sleep } from './wait.js';
 
 /** Ping interval of {@link gapDuring}, ms. */
@@ -46,14 +47,8 @@ export async function gapDuring(
     .catch((e: Error) => ({ stdout: String((e.cause as { stdout?: string })?.stdout ?? '') }));
   await sleep(o.faultAfterMs);
   await o.fault();
-  // Echo replies only: "From X icmp_seq=N Destination Net Unreachable" (a
-  // unit with no route left) carries an icmp_seq too but is no answer.
-  const seqs = [...(await ping).stdout.matchAll(/bytes from .* icmp_seq=(\d+)/g)].map((m) => Number(m[1]));
-  // icmp_seq runs 1..count; the sentinels count a loss at either end too.
-  const marks = [0, ...seqs, count + 1];
-  let worst = 0;
-  for (let i = 1; i < marks.length; i++)
-    worst = Math.max(worst, (marks[i] as number) - (marks[i - 1] as number) - 1);
+  const seqs = echoReplySeqs((await ping).stdout);
+  const worst = longestGap(seqs, count);
   return {
     gapMs: worst * GAP_PING_INTERVAL_MS,
     lost: count - seqs.length,

@@ -152,3 +152,24 @@ export async function iperf(
     }
   }
 }
+
+/**
+ * The icmp_seq numbers `ping` printed an echo reply for, unique and sorted.
+ * An ICMP error ("From X icmp_seq=N Destination Net Unreachable", sent by a
+ * unit with no route) names a sequence number too, but it is a loss.
+ */
+export function echoReplySeqs(pingOutput: string): number[] {
+  const seqs = new Set([...pingOutput.matchAll(/bytes from .*icmp_seq=(\d+)/g)].map((m) => Number(m[1])));
+  return [...seqs].sort((a, b) => a - b);
+}
+
+/** The longest run of requests among 1..`count` without a reply in `seqs` (sorted), in requests. */
+export function longestGap(seqs: readonly number[], count: number): number {
+  let longest = 0;
+  let last = 0;
+  for (const s of [...seqs, count + 1]) {
+    longest = Math.max(longest, s - last - 1);
+    last = s;
+  }
+  return longest;
+}

@@ -11,7 +11,15 @@
 import type { NameAnswer } from '@wg-gateway/core';
 import { mustRunPrivileged } from '@wg-gateway/testkit/netns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliCommand, clientAddresses, ingressNameOf, type Lab, moveWanAddress } from '../src/index.js';
+import {
+  cliCommand,
+  clientAddresses,
+  echoReplySeqs,
+  ingressNameOf,
+  type Lab,
+  longestGap,
+  moveWanAddress,
+} from '../src/index.js';
 import { BACKENDS, liveLinks, log, startLab } from './e2e-support.js';
 
 const PPS = 10;
@@ -31,16 +39,8 @@ async function pingGap(lab: Lab, from: string, to: string, seconds: number) {
     .exec(['sh', '-c', `ping -n -i ${1 / PPS} -W 1 -c ${count} ${to}; exit 0`], {
       timeoutMs: (seconds + 30) * 1000,
     });
-  // Replies only: "From X icmp_seq=N Destination unreachable" is not one.
-  const seqs = [...stdout.matchAll(/bytes from .*icmp_seq=(\d+)/g)]
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
-  let longest = 0;
-  let last = 0;
-  for (const s of [...seqs, count + 1]) {
-    longest = Math.max(longest, s - last - 1);
-    last = s;
-  }
+  const seqs = echoReplySeqs(stdout);
+  const longest = longestGap(seqs, count);
   return { to, sent: count, received: seqs.length, gapSeconds: longest / PPS };
 }
 

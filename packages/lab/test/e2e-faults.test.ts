@@ -13,8 +13,10 @@ import { mustRunPrivileged } from '@wg-gateway/testkit/netns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clientAddresses,
+  echoReplySeqs,
   type Lab,
   labStatus,
+  longestGap,
   sleep,
   vipHolders,
   waitConverged,
@@ -42,15 +44,8 @@ async function pingRun(lab: Lab, from: string, target: string, count: number): P
       timeoutMs: count * INTERVAL_MS + 30_000,
     })
     .catch((e: Error) => ({ stdout: String((e.cause as { stdout?: string })?.stdout ?? '') }));
-  const seqs = [...new Set([...stdout.matchAll(/icmp_seq=(\d+)/g)].map((m) => Number(m[1])))].sort(
-    (a, b) => a - b,
-  );
-  let worst = 0;
-  let last = 0;
-  for (const s of [...seqs, count + 1]) {
-    worst = Math.max(worst, s - last - 1);
-    last = s;
-  }
+  const seqs = echoReplySeqs(stdout);
+  const worst = longestGap(seqs, count);
   return {
     label: `${from}-client → ${target}`,
     sent: count,

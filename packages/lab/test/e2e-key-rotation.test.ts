@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mustRunPrivileged } from '@wg-gateway/testkit/netns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliCommand, clientAddresses, type Lab, sleep, waitFor } from '../src/index.js';
+import { cliCommand, clientAddresses, echoReplySeqs, type Lab, sleep, waitFor } from '../src/index.js';
 import { BACKENDS, log, startLab, unitState } from './e2e-support.js';
 
 const UNITS = ['a-1', 'b-1'] as const;
@@ -23,6 +23,8 @@ interface PingFlow {
   /** Requests sent, from ping's totals (known once it exited). */
   readonly transmitted: () => number;
   readonly done: Promise<void>;
+  /** When ping started (epoch ms): request `s` left about `startedAt + (s - 1) × 10 ms`. */
+  readonly startedAt: number;
 }
 
 function startPing(lab: Lab, from: string, target: string): PingFlow {
@@ -38,26 +40,43 @@ function startPing(lab: Lab, from: string, target: string): PingFlow {
     if (total) transmitted = Number(total[1]);
     const lines = text.split('\n');
     rest = lines.pop() ?? '';
-    for (const l of lines) {
-      const m = /icmp_seq=(\d+)/.exec(l);
-      if (m) seqs.add(Number(m[1]));
-    }
+    for (const seq of echoReplySeqs(lines.join('\n'))) seqs.add(seq);
   });
   const done = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  return { label: `${from}-client → ${target}`, child, seqs, transmitted: () => transmitted, done };
+  return {
+    label: `${from}-client → ${target}`,
+    child,
+    seqs,
+    transmitted: () => transmitted,
+    done,
+    startedAt: Date.now(),
+  };
 }
 
 /**
  * Stop a flow (SIGINT: ping prints its totals). Lost = requests without a
  * reply, except the last one sent, which may still be in flight at the stop.
  */
-async function stopPing(f: PingFlow): Promise<{ label: string; sent: number; lost: number }> {
+async function stopPing(f: PingFlow): Promise<{ label: string; sent: number; lost: number; when: string }> {
   f.child.kill('SIGINT');
   await f.done;
   const sent = f.transmitted();
-  let lost = 0;
-  for (let s = 1; s < sent; s++) if (!f.seqs.has(s)) lost += 1;
-  return { label: f.label, sent, lost };
+  const missing: number[] = [];
+  for (let s = 1; s < sent; s++) if (!f.seqs.has(s)) missing.push(s);
+  return { label: f.label, sent, lost: missing.length, when: lossTimes(f, missing) };
+}
+
+/** Lost requests as runs `HH:MM:SS.mmm×N` (about when they were sent), for reading against unit logs. */
+function lossTimes(f: PingFlow, missing: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < missing.length; ) {
+    let j = i;
+    while (j + 1 < missing.length && (missing[j + 1] as number) - (missing[j] as number) <= 2) j++;
+    const at = new Date(f.startedAt + ((missing[i] as number) - 1) * 10).toISOString().slice(11, 23);
+    runs.push(`${at}×${j - i + 1}`);
+    i = j + 1;
+  }
+  return runs.join(' ');
 }
 
 /** Pings both ways (ICMP echo: each flow crosses both directions) in both families between sites a and b. */
@@ -72,7 +91,7 @@ async function stopTraffic(flows: PingFlow[]): Promise<number> {
   let lost = 0;
   for (const f of flows) {
     const r = await stopPing(f);
-    log(`  ${r.label.padEnd(32)} ${r.lost}/${r.sent} lost`);
+    log(`  ${r.label.padEnd(32)} ${r.lost}/${r.sent} lost${r.when ? ` (sent ${r.when})` : ''}`);
     lost += r.lost;
   }
   return lost;
