@@ -181,6 +181,7 @@ export {
 } from './render/index.js';
 export {
   CARRY_HANDSHAKE_MS,
+  CARRY_SETTLE_MS,
   carries,
   DRAIN_HOLD_MS,
   ROTATION_RECHECK_MS,

@@ -49,6 +49,14 @@ export const DRAIN_HOLD_MS = 8000;
 export const SLOT_MS = 6000;
 /** The part of a slot in which a drain may start. */
 export const SLOT_OPEN_MS = 2000;
+/**
+ * How long a link must have carried before a drain may rely on it: the
+ * remote routes through it within about 3.5 s after we do (our router-LSA
+ * reaches it at once or, when it dropped that copy under MinLSArrival, 2 s
+ * later; then its 1 s SPF tick). Draining the other link sooner could leave
+ * the remote with no route at all for up to a second.
+ */
+export const CARRY_SETTLE_MS = 4000;
 /** A handshake older than this means the link does not carry (WireGuard's reject-after-time). */
 export const CARRY_HANDSHAKE_MS = 180_000;
 /** How soon the daemon reconciles again while a rotation runs. */
@@ -77,6 +85,8 @@ export interface RotationProgress {
 export interface UnitRotation {
   readonly unit: string;
   readonly carrying: number;
+  /** Of those, links that have carried for {@link CARRY_SETTLE_MS} (the remote routes through them too). */
+  readonly settled: number;
   readonly expected: number;
   readonly oldLinks: number;
 }
@@ -130,6 +140,7 @@ export function stepRotation(s: RotationStep): {
     const oldest = Math.min(...active.map((k) => k.createdAt));
     if (now - oldest >= s.intervalMs) record = { requestedAt: now, reason: 'schedule', keys: active.length };
   }
+  if (record && record.completedAt === undefined && s.routing) record = withCarrying(s, record);
   const units = unitViews(s, record);
   const base = {
     peering: peering.id,
@@ -169,7 +180,7 @@ export function stepRotation(s: RotationStep): {
     if (drained && now - since >= DRAIN_HOLD_MS) {
       book.setKey({ ...draining, retired: true, retiredAt: now });
       const left = old.length - 1;
-      const done: RotationRecord = left === 0 ? { ...r, completedAt: now } : r;
+      const done: RotationRecord = left === 0 ? completed(r, now) : r;
       return {
         record: done,
         progress: progressOf({
@@ -186,7 +197,7 @@ export function stepRotation(s: RotationStep): {
   }
   const candidate = old[0];
   if (!candidate) {
-    const done = { ...r, completedAt: now };
+    const done = completed(r, now);
     return { record: done, progress: progressOf({ phase: 'idle', completedAt: now }) };
   }
 
@@ -205,6 +216,32 @@ export function stepRotation(s: RotationStep): {
   };
 }
 
+/** The record of a finished rotation (nothing of its progress kept). */
+function completed(r: RotationRecord, now: number): RotationRecord {
+  const { carrying: _, ...rest } = r;
+  return { ...rest, completedAt: now };
+}
+
+/**
+ * The record with `carrying` brought up to date: a link carrying now keeps
+ * the time it was first seen carrying, a new one gets `now`, one that stopped
+ * is dropped. The same record when nothing changed (no state write).
+ */
+function withCarrying(s: RotationStep, record: RotationRecord): RotationRecord {
+  const { book, now } = s.ctx;
+  const before = record.carrying ?? {};
+  const next: Record<string, number> = {};
+  for (const unit of book.unitsWithLinks(s.peering.id))
+    for (const l of book.linksTo(s.peering.id, unit)) {
+      const name = interfaceName(l.port);
+      if (l.status === 'open' && carries(s.routing?.[name], now)) next[name] = before[name] ?? now;
+    }
+  const names = Object.keys(next);
+  if (names.length === Object.keys(before).length && names.every((n) => before[n] === next[n])) return record;
+  const { carrying: _, ...rest } = record;
+  return names.length === 0 ? rest : { ...rest, carrying: next };
+}
+
 /** Live links of one of our keys. */
 function linksOf(ctx: ProtocolContext, peering: string, publicKey: string): LinkRecord[] {
   return ctx.book
@@ -221,19 +258,24 @@ function unitViews(s: RotationStep, record: RotationRecord | undefined): UnitRot
   const names = new Set([...s.units.keys(), ...book.unitsWithLinks(s.peering.id)]);
   return [...names].sort().map((unit) => {
     const links = book.linksTo(s.peering.id, unit).filter((l) => live(l) && activeSet.has(l.publicKey));
-    const carrying = links.filter(
+    const carryingLinks = links.filter(
       (l) =>
         l.status === 'open' &&
         book.key(l.publicKey)?.drainingSince === undefined &&
         carries(s.routing?.[interfaceName(l.port)], now),
-    ).length;
+    );
+    const settled = carryingLinks.filter((l) => {
+      const since = record?.carrying?.[interfaceName(l.port)];
+      return since !== undefined && now - since >= CARRY_SETTLE_MS;
+    }).length;
     const oldLinks =
       record === undefined
         ? 0
         : links.filter((l) => (book.key(l.publicKey)?.createdAt ?? 0) <= record.requestedAt).length;
     return {
       unit,
-      carrying,
+      carrying: carryingLinks.length,
+      settled,
       expected: Math.min(active.length, s.units.get(unit)?.publicKeys.length ?? 0),
       oldLinks,
     };
@@ -256,6 +298,8 @@ function blocker(s: RotationStep, units: readonly UnitRotation[]): string | unde
       .some((l) => live(l) && ctx.book.key(l.publicKey)?.retired === true);
     if (closing) return `${u.unit}: a retired key's link to close`;
     if (u.carrying < u.expected) return `${u.unit}: ${u.carrying}/${u.expected} tunnels carry`;
+    if (u.settled < u.expected)
+      return `${u.unit}: ${u.expected - u.settled} tunnel(s) carrying for under ${CARRY_SETTLE_MS / 1000} s`;
   }
   return undefined;
 }

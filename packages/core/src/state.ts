@@ -31,6 +31,12 @@ export interface RotationRecord {
   readonly keys: number;
   /** When the last old key was retired, epoch ms; absent while in progress. */
   readonly completedAt?: number;
+  /**
+   * While in progress: interface name → when the rotation first saw that link
+   * carry traffic (epoch ms); a link counts as carrying for a drain only some
+   * seconds later (`CARRY_SETTLE_MS`), once the remote routes through it too.
+   */
+  readonly carrying?: Readonly<Record<string, number>>;
 }
 
 /** Link life cycle of DESIGN.md's link protocol. */
@@ -197,7 +203,9 @@ function decodeRotations(v: unknown): Record<string, RotationRecord> | undefined
       typeof r.requestedAt !== 'number' ||
       (r.reason !== 'manual' && r.reason !== 'schedule') ||
       typeof r.keys !== 'number' ||
-      (r.completedAt !== undefined && typeof r.completedAt !== 'number')
+      (r.completedAt !== undefined && typeof r.completedAt !== 'number') ||
+      (r.carrying !== undefined &&
+        (!isObj(r.carrying) || !Object.values(r.carrying).every((t) => typeof t === 'number')))
     )
       throw new StateError(`state rotations[${JSON.stringify(id)}] is malformed`);
   }

@@ -7,7 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseGroupConfig } from '../src/config.js';
-import { DRAIN_HOLD_MS, requestRotation, rotationActive, slotOpen } from '../src/rotation.js';
+import {
+  CARRY_SETTLE_MS,
+  DRAIN_HOLD_MS,
+  requestRotation,
+  rotationActive,
+  slotOpen,
+} from '../src/rotation.js';
 import { decodeState, encodeState } from '../src/state.js';
 import { PEERING, RotationPair } from './support/rotation-pair.js';
 
@@ -62,6 +68,32 @@ describe('key rotation', () => {
     expect(pair.minCarrying).toBe(1);
     // One key at a time: drains never overlap within a unit.
     expect(rounds).toBeGreaterThan(4 * (DRAIN_HOLD_MS / 1000));
+  });
+
+  it('drains only behind tunnels that have carried for CARRY_SETTLE_MS (the remote routes through them too)', () => {
+    const pair = upPair(2, { bRotates: false });
+    pair.rotate(pair.a);
+    // When each tunnel was first seen carrying (the routing update of a round, before its clock advance).
+    const firstSeen = new Map<string, number>();
+    const drains: { at: number; behind: number }[] = [];
+    let draining: string | undefined;
+    pair.until(() => {
+      const routedAt = pair.clock.now() - 1000;
+      for (const t of pair.carrying) if (!firstSeen.has(t)) firstSeen.set(t, routedAt);
+      const d = pair.a.state.keys.find((k) => k.drainingSince !== undefined);
+      if (d?.drainingSince !== undefined && d.publicKey !== draining) {
+        const behind = Math.max(...[...pair.carrying].map((t) => firstSeen.get(t) ?? Number.NaN));
+        drains.push({ at: d.drainingSince, behind });
+      }
+      draining = d?.publicKey;
+      return pair.rotated(pair.a) && pair.carrying.size === 2;
+    });
+    expect(drains).toHaveLength(2);
+    // The second drain relies on the first one's replacement tunnel.
+    for (const d of drains) expect(d.at - d.behind).toBeGreaterThanOrEqual(CARRY_SETTLE_MS);
+    // Covers the remote: its SPF tick (1 s) after our router-LSA, resent 2 s after a MinLSArrival drop.
+    expect(CARRY_SETTLE_MS).toBeGreaterThanOrEqual(3500);
+    expect(pair.violations).toEqual([]);
   });
 
   it('a draining key leaves OSPF but keeps its interface until retired', () => {

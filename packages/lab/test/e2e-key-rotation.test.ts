@@ -19,38 +19,54 @@ const MAX_PING_S = 150;
 interface PingFlow {
   readonly label: string;
   readonly child: ChildProcess;
-  readonly seqs: Set<number>;
+  /** Echo replies: icmp_seq → when it arrived (epoch ms, ping's `-D` stamp). */
+  readonly replies: Map<number, number>;
+  /** Lines that are neither replies nor totals (ICMP errors, send errors), the first few. */
+  readonly other: string[];
   /** Requests sent, from ping's totals (known once it exited). */
   readonly transmitted: () => number;
   readonly done: Promise<void>;
-  /** When ping started (epoch ms): request `s` left about `startedAt + (s - 1) × 10 ms`. */
-  readonly startedAt: number;
 }
 
+// A count, not a deadline (`-w`): with a deadline ping exits at its first
+// ICMP error, and every request after it would go uncounted.
 function startPing(lab: Lab, from: string, target: string): PingFlow {
   const enter = lab.ns(`${from}-cl`).enter;
-  const argv = [...enter, 'ping', '-n', '-i', '0.01', '-W', '1', '-w', String(MAX_PING_S), target];
-  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
-  const seqs = new Set<number>();
+  const argv = [
+    ...enter,
+    'ping',
+    '-n',
+    '-D',
+    '-i',
+    '0.01',
+    '-W',
+    '1',
+    '-c',
+    String(MAX_PING_S * 100),
+    target,
+  ];
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const replies = new Map<number, number>();
+  const other: string[] = [];
   let rest = '';
   let transmitted = 0;
-  child.stdout?.on('data', (b: Buffer) => {
+  const onText = (b: Buffer) => {
     const text = rest + b.toString();
     const total = /(\d+) packets transmitted/.exec(text);
     if (total) transmitted = Number(total[1]);
     const lines = text.split('\n');
     rest = lines.pop() ?? '';
-    for (const seq of echoReplySeqs(lines.join('\n'))) seqs.add(seq);
-  });
-  const done = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  return {
-    label: `${from}-client → ${target}`,
-    child,
-    seqs,
-    transmitted: () => transmitted,
-    done,
-    startedAt: Date.now(),
+    for (const line of lines) {
+      const [seq] = echoReplySeqs(line);
+      const stamp = /^\[(\d+\.\d+)\]/.exec(line);
+      if (seq !== undefined) replies.set(seq, stamp ? Number(stamp[1]) * 1000 : Date.now());
+      else if (/icmp_seq|rror|unreachable/i.test(line) && other.length < 5) other.push(line.trim());
+    }
   };
+  child.stdout?.on('data', onText);
+  child.stderr?.on('data', onText);
+  const done = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  return { label: `${from}-client → ${target}`, child, replies, other, transmitted: () => transmitted, done };
 }
 
 /**
@@ -62,21 +78,23 @@ async function stopPing(f: PingFlow): Promise<{ label: string; sent: number; los
   await f.done;
   const sent = f.transmitted();
   const missing: number[] = [];
-  for (let s = 1; s < sent; s++) if (!f.seqs.has(s)) missing.push(s);
-  return { label: f.label, sent, lost: missing.length, when: lossTimes(f, missing) };
+  for (let s = 1; s < sent; s++) if (!f.replies.has(s)) missing.push(s);
+  const when = [lossTimes(f, missing), ...f.other].filter((x) => x !== '').join('; ');
+  return { label: f.label, sent, lost: missing.length, when };
 }
 
-/** Lost requests as runs `HH:MM:SS.mmm×N` (about when they were sent), for reading against unit logs. */
+/** Lost requests as runs `N after HH:MM:SS.mmm` (the last reply before them), for reading against unit logs. */
 function lossTimes(f: PingFlow, missing: readonly number[]): string {
   const runs: string[] = [];
   for (let i = 0; i < missing.length; ) {
     let j = i;
     while (j + 1 < missing.length && (missing[j + 1] as number) - (missing[j] as number) <= 2) j++;
-    const at = new Date(f.startedAt + ((missing[i] as number) - 1) * 10).toISOString().slice(11, 23);
-    runs.push(`${at}×${j - i + 1}`);
+    const before = f.replies.get((missing[i] as number) - 1);
+    const at = before === undefined ? 'the start' : new Date(before).toISOString().slice(11, 23);
+    runs.push(`${j - i + 1} after ${at}`);
     i = j + 1;
   }
-  return runs.join(' ');
+  return runs.join(', ');
 }
 
 /** Pings both ways (ICMP echo: each flow crosses both directions) in both families between sites a and b. */
@@ -91,7 +109,7 @@ async function stopTraffic(flows: PingFlow[]): Promise<number> {
   let lost = 0;
   for (const f of flows) {
     const r = await stopPing(f);
-    log(`  ${r.label.padEnd(32)} ${r.lost}/${r.sent} lost${r.when ? ` (sent ${r.when})` : ''}`);
+    log(`  ${r.label.padEnd(32)} ${r.lost}/${r.sent} lost${r.when ? ` (${r.when})` : ''}`);
     lost += r.lost;
   }
   return lost;
