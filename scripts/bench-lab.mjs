@@ -337,6 +337,16 @@ if (ONLY.has('reference')) {
       await upToPings('ref:up2x2', backend, { ...presetSpec('2x2', backend), ospf: REFERENCE }, (lab) =>
         failovers(lab, backend, ':ref', true),
       );
+      say(`reference run ${i}/${REF_RUNS} ${backend}: 2x2 new peering`);
+      try {
+        await withLab({ ...presetSpec('2x2', backend), peerings: [], ospf: REFERENCE }, (lab) =>
+          measure('ref:peering', backend, () =>
+            newPeering(lab, [{ id: 'a-b', initiator: 'a', acceptor: 'b' }]),
+          ),
+        );
+      } catch (e) {
+        await measure('ref:peering', backend, () => Promise.reject(e));
+      }
     }
   }
 }
@@ -425,6 +435,7 @@ const scale = table([
 if (scale) console.log(`Scale:\n\n${scale}`);
 const ref = table([
   ['ref:up2x2', `\`lab up\` → every ping passes, ${PRESET_TITLES['2x2']} (s)`, '', 2],
+  ['ref:peering', 'new peering between running units → full ECMP, 2 × 2 (s)', '', 2],
   ['dead:ref', 'one tunnel silently dead: gap (s)', '', 2],
   ['underlay:ref', 'VIP holder underlay cut: gap (s)', '', 2],
   ['killed:ref', 'VIP holder killed: gap (s)', '', 2],
