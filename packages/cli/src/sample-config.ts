@@ -41,13 +41,15 @@ peerings:
 # OSPF router id (IPv4); default: detected from the host.
 # router-id: 192.0.2.1
 
-# OSPF timers in seconds, and BFD for sub-second failover.
+# OSPF timers in seconds (what this unit asks for: each link runs the slower
+# of its two ends' asks; 5 / 30 with a reference unit), and BFD for
+# sub-second failover.
 # ospf:
-#   hello: 5
-#   dead: 30
+#   hello: 1
+#   dead: 4
 #   bfd:
 #     interval-ms: 100
-#     multiplier: 5
+#     multiplier: 4
 
 # Where files live (defaults shown).
 # paths:

@@ -29,7 +29,12 @@ export interface VipConfig {
 
 /** OSPF and BFD timers. */
 export interface RoutingConfig {
+  /**
+   * The OSPF hello this unit asks for (published as `ospf-timers`); each
+   * link runs the slower of its two ends' asks (`ospf-timers.ts`).
+   */
   readonly helloSeconds: number;
+  /** The OSPF dead interval this unit asks for; see {@link helloSeconds}. */
   readonly deadSeconds: number;
   /** BFD on the OSPF links (on by default); absent = off (`ospf.bfd: false`). */
   readonly bfd?: { readonly intervalMs: number; readonly multiplier: number };
@@ -117,15 +122,19 @@ export const DEFAULTS = {
   tunnels: 2,
   portRange: { min: 50000, max: 52000 },
   /**
-   * OSPF hello 5 s / dead 30 s: the reference's timers. Both ends of a link
-   * must use the same values or no adjacency forms, so the default stays
-   * what reference units and earlier wg-gateway versions run (a rolling
-   * upgrade never splits OSPF). BFD detects dead paths; hello only paces how
-   * fast a new adjacency forms: `ospf.hello: 1, dead: 4` on both sites cuts
-   * a new peering's convergence by up to 4 s (docs/tuning.md).
+   * OSPF hello 1 s / dead 4 s: what this unit asks for. The timers are
+   * negotiated per link through peer data (`ospf-timers`): each link runs
+   * the slower of its two ends' asks, and a unit that publishes none (the
+   * reference, earlier versions) counts as the reference's 5 / 30, so a
+   * reference peer or a rolling upgrade never splits OSPF. Hello paces how
+   * fast a new adjacency forms (a new peering converges up to 4 s sooner
+   * than at 5 s); dead 4 (4 hellos, OSPF's usual ratio) only matters when BFD
+   * is off, since BFD drops a silent path in 0.4 s; a false dead needs 4 s
+   * with no hello at all, which on the internet is an outage, not a burst.
+   * 1 packet per second per link is negligible (docs/tuning.md).
    */
-  helloSeconds: 5,
-  deadSeconds: 30,
+  helloSeconds: 1,
+  deadSeconds: 4,
   /**
    * BFD on every link: a silent path is declared down after 4 missed control
    * packets at 100 ms, i.e. 0.4 s. Over the internet this rides out 3

@@ -17,6 +17,7 @@ import type { HostFacts } from './facts.js';
 import { isHostname } from './ingress.js';
 import type { LinkBook } from './link-book.js';
 import { memoize } from './memo.js';
+import { negotiateOspfTimers, type OspfTimers, REFERENCE_OSPF_TIMERS } from './ospf-timers.js';
 import { PEER_DATA_KEYS } from './peer-data.js';
 import { comparePrefixes, contains, overlaps, type Prefix, parsePrefix } from './prefix.js';
 import type { Problem } from './problems.js';
@@ -178,13 +179,18 @@ function routed(book: LinkBook, publicKey: string): boolean {
   return key !== undefined && !key.retired && key.drainingSince === undefined;
 }
 
-/** Build the desired system from the book. */
+/**
+ * Build the desired system from the book. `peerTimers` gives the OSPF timers
+ * a remote unit asks for (absent: none, i.e. the reference's); each link runs
+ * what {@link negotiateOspfTimers} makes of them and `config.routing`'s.
+ */
 export function deriveDesired(
   config: GroupConfig,
   book: LinkBook,
   links: readonly LinkRecord[],
   facts: HostFacts,
   problems: Problem[],
+  peerTimers: (peering: string, unit: string) => OspfTimers | undefined = () => undefined,
 ): DesiredSystem {
   const roles = new Map(config.peerings.map((p) => [p.id, p.role] as const));
   const interfaces: DesiredInterface[] = [];
@@ -194,6 +200,11 @@ export function deriveDesired(
   // The policy runs once per remote unit (its links carry the same prefixes),
   // so each refusal is reported once.
   const byUnit = new Map<string, { interfaces: string[]; prefixes: Prefix[] }>();
+  const timersOf = new Map<string, OspfTimers>();
+  const ask: OspfTimers = {
+    helloSeconds: config.routing.helloSeconds,
+    deadSeconds: config.routing.deadSeconds,
+  };
   for (const link of links) {
     if (link.status !== 'open' && link.status !== 'half-closed') continue;
     const unitKey = JSON.stringify([link.peering, link.peerUnit, link.peerPrefixes]);
@@ -215,6 +226,7 @@ export function deriveDesired(
     }
     interfaces.push(iface);
     unit.interfaces.push(iface.name);
+    timersOf.set(iface.name, negotiateOspfTimers(ask, peerTimers(link.peering, link.peerUnit)));
   }
   interfaces.sort((a, b) => a.listenPort - b.listenPort);
   const linkImports: LinkImport[] = [...byUnit.values()]
@@ -230,16 +242,20 @@ export function deriveDesired(
     if (u.interfaces.length > 0) for (const p of u.prefixes) union.set(p.text, p);
   const imported = [...union.values()].sort(comparePrefixes);
   const own = config.advertisePrefixes;
+  // A draining or retired key's links stay up for packets in flight but
+  // leave OSPF: our router-LSA drops them, so both directions drain.
+  const ospfInterfaces = interfaces.filter((i) => routed(book, i.publicKey)).map((i) => i.name);
   const bird: BirdModel = {
     routerId: routerIdOf(config, facts, problems),
-    // A draining or retired key's links stay up for packets in flight but
-    // leave OSPF: our router-LSA drops them, so both directions drain.
-    interfaces: interfaces.filter((i) => routed(book, i.publicKey)).map((i) => i.name),
+    interfaces: ospfInterfaces,
     ipv4Stubs: own.filter((p) => p.family === 4).map((p) => p.text),
     ipv6Stubs: own.filter((p) => p.family === 6).map((p) => p.text),
     ipv4HiddenStubs: ['169.254.0.0/24'],
-    helloSeconds: config.routing.helloSeconds,
-    deadSeconds: config.routing.deadSeconds,
+    helloSeconds: REFERENCE_OSPF_TIMERS.helloSeconds,
+    deadSeconds: REFERENCE_OSPF_TIMERS.deadSeconds,
+    interfaceTimers: Object.fromEntries(
+      ospfInterfaces.map((n) => [n, timersOf.get(n) ?? REFERENCE_OSPF_TIMERS] as const),
+    ),
     ...(config.routing.bfd ? { bfd: config.routing.bfd } : {}),
     importIpv4: imported.filter((p) => p.family === 4).map((p) => p.text),
     importIpv6: imported.filter((p) => p.family === 6).map((p) => p.text),

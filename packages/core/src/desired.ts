@@ -4,6 +4,7 @@
  * renderers and backends consume it.
  * @module
  */
+import type { OspfTimers } from './ospf-timers.js';
 
 /** The single peer of a link interface. */
 export interface DesiredPeer {
@@ -52,8 +53,15 @@ export interface BirdModel {
   readonly ipv6Stubs: readonly string[];
   /** Hidden stubs: reachable but not advertised as the site's prefixes. */
   readonly ipv4HiddenStubs: readonly string[];
+  /** Hello and dead of an interface that {@link interfaceTimers} does not name. */
   readonly helloSeconds: number;
   readonly deadSeconds: number;
+  /**
+   * Per-interface timers, negotiated per link through peer data (both ends
+   * of a link must agree; `ospf-timers.ts`); absent entries run
+   * {@link helloSeconds}/{@link deadSeconds}.
+   */
+  readonly interfaceTimers?: Readonly<Record<string, OspfTimers>>;
   readonly bfd?: { readonly intervalMs: number; readonly multiplier: number };
   /** Union of {@link linkImports}, per family: what Keepalived tracks. */
   readonly importIpv4: readonly string[];

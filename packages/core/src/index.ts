@@ -131,6 +131,14 @@ export {
 } from './mss-clamp.js';
 export { type NameResolver, pickAddress, type ResolvedAddress } from './name-resolver.js';
 export type { ObservedInterface, ObservedPeer } from './observed.js';
+export {
+  formatOspfTimers,
+  negotiateOspfTimers,
+  OSPF_TIMER_RANGE,
+  type OspfTimers,
+  parseOspfTimers,
+  REFERENCE_OSPF_TIMERS,
+} from './ospf-timers.js';
 export { isManaged, MANAGED_ALIAS, MANAGED_NAME } from './ownership.js';
 export type { GroupPeerData, ListenPort, PeerData, PeerDataResult, PeerDataWire } from './peer-data.js';
 export { splitList } from './peer-data.js';

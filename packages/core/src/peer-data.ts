@@ -7,6 +7,7 @@ import type { ValidationIssue } from './errors.js';
 import { shorten } from './errors.js';
 import { parseIngress } from './ingress.js';
 import { MEMO_KEY_BUDGET, memoize } from './memo.js';
+import { formatOspfTimers, type OspfTimers, parseOspfTimers } from './ospf-timers.js';
 import { comparePrefixes, type Prefix, parsePrefix, refusalOf } from './prefix.js';
 
 /** The wire form: every value is a string. */
@@ -27,15 +28,22 @@ export interface PeerData {
   readonly publicKeys: readonly string[];
   readonly listenPorts: readonly ListenPort[];
   readonly mtu?: number;
+  /**
+   * The OSPF timers this unit asks for (`ospf-timers`); absent: it published
+   * none (the reference, earlier versions) or an invalid value, and counts as
+   * the reference's 5/30 (see `ospf-timers.ts`).
+   */
+  readonly ospfTimers?: OspfTimers;
 }
 
-/** Wire keys, as the reference names them. */
+/** Wire keys, as the reference names them (`ospf-timers` is ours; the reference ignores it). */
 export const PEER_DATA_KEYS = {
   ingressAddress: 'ingress-address',
   advertisePrefixes: 'advertise-prefixes',
   publicKeys: 'public-keys',
   listenPorts: 'listen-ports',
   mtu: 'mtu',
+  ospfTimers: 'ospf-timers',
 } as const;
 
 /**
@@ -86,9 +94,14 @@ export function splitList(text: string): string[] {
     .filter((s) => s !== '');
 }
 
-/** Result of decoding one unit's peer data. */
+/**
+ * Result of decoding one unit's peer data. `ignored` lists invalid values of
+ * optional fields that were read as absent instead of refusing the unit
+ * (`ospf-timers`: the unit's links fall back to the reference's timers); the
+ * caller reports them.
+ */
 export type PeerDataResult =
-  | { readonly ok: true; readonly value: PeerData }
+  | { readonly ok: true; readonly value: PeerData; readonly ignored?: readonly ValidationIssue[] }
   | { readonly ok: false; readonly issues: readonly ValidationIssue[] };
 
 /** True for a plain object whose values may be wire data (not null, not an array). */
@@ -234,8 +247,12 @@ function decodeUncached(wire: Readonly<Record<string, unknown>>): PeerDataResult
   if (!mtuResult.ok) issue(PEER_DATA_KEYS.mtu, wire[PEER_DATA_KEYS.mtu], mtuResult.error);
   const mtu = mtuResult.ok ? mtuResult.value : undefined;
 
+  // Invalid timers do not refuse the unit: its links run the reference's.
+  const timers = ospfTimersOf(wire);
+  const ignored = timers.issue ? [timers.issue] : [];
+
   if (dropped > 0) issues.push({ path: '(data)', value: '', message: `${dropped} more issues not listed` });
-  if (issues.length > 0) return { ok: false, issues };
+  if (issues.length > 0) return { ok: false, issues: [...issues, ...ignored] };
   advertisePrefixes.sort(comparePrefixes);
   const value: PeerData = {
     ingressAddress,
@@ -243,8 +260,26 @@ function decodeUncached(wire: Readonly<Record<string, unknown>>): PeerDataResult
     publicKeys: [...publicKeys],
     listenPorts,
     ...(mtu === undefined ? {} : { mtu }),
+    ...(timers.value === undefined ? {} : { ospfTimers: timers.value }),
   };
-  return { ok: true, value };
+  return ignored.length > 0 ? { ok: true, value, ignored } : { ok: true, value };
+}
+
+/**
+ * The `ospf-timers` a unit's wire data asks for, on its own: the other
+ * fields need not be valid (a refused unit's held links keep the timers it
+ * asks for, as it computes them too). Absent or blank: none; invalid: none
+ * and an issue.
+ */
+export function ospfTimersOf(wire: unknown): { value?: OspfTimers; issue?: ValidationIssue } {
+  const key = PEER_DATA_KEYS.ospfTimers;
+  const text = isWireObject(wire) ? wire[key] : undefined;
+  if (text === undefined || (typeof text === 'string' && text.trim() === '')) return {};
+  const r =
+    typeof text === 'string' && text.length <= 32
+      ? parseOspfTimers(text)
+      : { ok: false as const, error: 'must be a short string HELLO/DEAD' };
+  return r.ok ? { value: r.value } : { issue: { path: key, value: shorten(text), message: r.error } };
 }
 
 /** Encode peer data to the wire form. Inverse of {@link decodePeerData}. */
@@ -258,6 +293,7 @@ export function encodePeerData(data: PeerData): PeerDataWire {
       .join(','),
   };
   if (data.mtu !== undefined) wire[PEER_DATA_KEYS.mtu] = String(data.mtu);
+  if (data.ospfTimers !== undefined) wire[PEER_DATA_KEYS.ospfTimers] = formatOspfTimers(data.ospfTimers);
   return wire;
 }
 

@@ -44,7 +44,7 @@ export const PROBLEM_CODES: Readonly<Record<string, ProblemCodeInfo>> = {
   PEER_DATA_INVALID: p(
     ['core'],
     'A remote unit published peer data that does not decode (bad field, oversized, wrong type); the issues name the field.',
-    'Fix or upgrade the remote unit so it republishes valid data. Only that peering (or unit) is held back; its last good data is kept if there was any.',
+    "Fix or upgrade the remote unit so it republishes valid data. Only that peering (or unit) is held back; its last good data is kept if there was any. An invalid `ospf-timers` alone holds nothing back: it is ignored and that unit's links run the reference's OSPF hello 5 / dead 30.",
   ),
   ENDPOINT_NAME_UNRESOLVED: p(
     ['core'],

@@ -15,6 +15,7 @@ import type { KeySource } from './keys.js';
 import { LinkBook } from './link-book.js';
 import { dropPeering, ensureKeys, type ProtocolContext, syncUnit } from './link-protocol.js';
 import { DEFAULT_PATH_MTU, IPV6_MIN_MTU, minOf, ownMtu, WIREGUARD_OVERHEAD } from './mtu.js';
+import type { OspfTimers } from './ospf-timers.js';
 import {
   decodeGroupPeerData,
   decodePeerData,
@@ -22,6 +23,7 @@ import {
   encodePeerData,
   isUnpublished,
   isWireObject,
+  ospfTimersOf,
   type PeerData,
   type PeerDataWire,
 } from './peer-data.js';
@@ -75,6 +77,8 @@ interface DecodedPeering {
   readonly valid: Map<string, PeerData>;
   /** Units whose data was refused: their links are held as they were. */
   readonly refused: Set<string>;
+  /** OSPF timers each unit (valid or refused) asks for; absent: none published. */
+  readonly timers: Map<string, OspfTimers>;
 }
 
 /**
@@ -92,6 +96,7 @@ function decodePeering(
 ): DecodedPeering | undefined {
   const valid = new Map<string, PeerData>();
   const refused = new Set<string>();
+  const timers = new Map<string, OspfTimers>();
   if (!isWireObject(units)) {
     if (units !== undefined) {
       problems.push({
@@ -100,13 +105,26 @@ function decodePeering(
         message: `peering ${peering}: the exchange returned ${shorten(units)}, not units' data; the peering is held as it was`,
       });
     }
-    return units === undefined ? { valid, refused } : undefined;
+    return units === undefined ? { valid, refused, timers } : undefined;
   }
   for (const unit of sortedKeys(units)) {
     const wire = units[unit];
     // A unit that has published nothing yet is not ready, not invalid.
     if (unit === config.unit || isUnpublished(wire)) continue;
     const r = decodePeerData(wire);
+    const asked = r.ok ? r.value.ospfTimers : ospfTimersOf(wire).value;
+    if (asked) timers.set(unit, asked);
+    if (r.ok && r.ignored) {
+      problems.push({
+        code: 'PEER_DATA_INVALID',
+        peering,
+        unit,
+        message: `peering ${peering}: ${r.ignored
+          .map((i) => `${i.path} from ${unit} ignored: ${i.message} (got ${i.value})`)
+          .join('; ')}; its links run the reference's OSPF hello 5 / dead 30`,
+        issues: r.ignored,
+      });
+    }
     if (r.ok) valid.set(unit, r.value);
     else {
       refused.add(unit);
@@ -121,7 +139,7 @@ function decodePeering(
       });
     }
   }
-  return { valid, refused };
+  return { valid, refused, timers };
 }
 
 /** Run the link protocol for every peering and derive the desired system. */
@@ -153,9 +171,11 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const rotation: RotationProgress[] = [];
   const ownMtus = new Map<string, number | undefined>();
   const remoteMtus = new Map<string, number[]>();
+  const remoteTimers = new Map<string, ReadonlyMap<string, OspfTimers>>();
   for (const peering of [...config.peerings].sort((a, b) => a.id.localeCompare(b.id))) {
     const decoded = decodePeering(config, peering.id, remoteOf(peering.id), problems);
     if (!decoded) continue;
+    remoteTimers.set(peering.id, decoded.timers);
     const units = withResolvedIngress(peering.id, decoded.valid, input.names, problems);
     const { refused } = decoded;
     try {
@@ -243,7 +263,9 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const usedKeys = new Set(links.map((l) => l.publicKey));
   for (const key of book.keys()) if (key.retired && !usedKeys.has(key.publicKey)) book.deleteKey(key);
 
-  const desired = deriveDesired(config, book, links, facts, problems);
+  const desired = deriveDesired(config, book, links, facts, problems, (peering, unit) =>
+    remoteTimers.get(peering)?.get(unit),
+  );
   const nextState: UnitState = {
     keys: book.keys(),
     links,
@@ -289,6 +311,7 @@ function publication(
         .filter((l) => l.peering === p.id && (l.status === 'half-open' || l.status === 'open'))
         .map((l) => ({ publicKey: l.publicKey, peerPublicKey: l.peerPublicKey, port: l.port })),
       ...(mtu === undefined ? {} : { mtu }),
+      ospfTimers: { helloSeconds: config.routing.helloSeconds, deadSeconds: config.routing.deadSeconds },
     });
   }
   return { peerings, group: encodeGroupPeerData(Number.isNaN(groupOwn) ? {} : { mtu: groupOwn }) };

@@ -27,7 +27,7 @@ describe('group config', () => {
     expect(c.portRange).toEqual({ min: 50000, max: 52000 });
     expect(c.advertisePrefixes.map((p) => p.text)).toEqual(['192.0.2.0/24', '3fff::/20']);
     expect(c.vips).toEqual([]);
-    expect(c.routing).toEqual({ helloSeconds: 5, deadSeconds: 30, bfd: { intervalMs: 100, multiplier: 4 } });
+    expect(c.routing).toEqual({ helloSeconds: 1, deadSeconds: 4, bfd: { intervalMs: 100, multiplier: 4 } });
     expect(c.routerId).toBeUndefined();
   });
 

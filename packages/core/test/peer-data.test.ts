@@ -40,6 +40,7 @@ describe('peer data codec', () => {
       'public-keys': `${a1},${a2}`,
       'listen-ports': `${a1}:${b1}:50000`,
       mtu: '1380',
+      'ospf-timers': '1/4',
     };
     const d = decodePeerData(wire);
     if (!d.ok) throw new Error('decode failed');
@@ -73,6 +74,26 @@ describe('peer data codec', () => {
     // a listen-ports key must be one of the unit's public keys
     expect(r.issues.find((i) => i.message.includes('public-keys'))?.value).toContain('public/key/a/2');
     expect(r.issues.find((i) => i.path === 'mtu')?.message).toMatch(/1280-65535/);
+  });
+
+  it('reads ospf-timers; an invalid value is ignored (reported), not a refusal of the unit', () => {
+    const base = { 'ingress-address': '192.0.2.1' };
+    const ok = decodePeerData({ ...base, 'ospf-timers': ' 2 / 10 ' });
+    expect(ok).toEqual({
+      ok: true,
+      value: expect.objectContaining({ ospfTimers: { helloSeconds: 2, deadSeconds: 10 } }),
+    });
+    for (const bad of ['4/4', '0/4', '1/65536', 'fast', '1/4/8']) {
+      const r = decodePeerData({ ...base, 'ospf-timers': bad });
+      expect(r.ok, bad).toBe(true);
+      if (!r.ok) continue;
+      expect(r.value.ospfTimers).toBeUndefined();
+      expect(r.ignored?.map((i) => i.path)).toEqual(['ospf-timers']);
+      expect(r.ignored?.[0]?.message).toMatch(/HELLO\/DEAD/);
+    }
+    // Beside a refusing issue it is listed with the others.
+    const both = decodePeerData({ ...base, mtu: '20', 'ospf-timers': '9/3' });
+    expect(both.ok ? [] : both.issues.map((i) => i.path)).toEqual(['mtu', 'ospf-timers']);
   });
 
   it('shortens long bad values', () => {

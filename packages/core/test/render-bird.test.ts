@@ -134,6 +134,11 @@ describe('renderBirdConfig', () => {
     ['an IPv4 stub in the IPv6 stubs', { ipv6Stubs: ['10.0.0.0/8'] }, /ipv6Stubs\[0\]/],
     ['a router id that is not IPv4', { routerId: '2001:db8::1' }, /routerId/],
     ['a dead interval not above hello', { deadSeconds: 5 }, /deadSeconds/],
+    [
+      "a link's dead interval not above its hello",
+      { interfaceTimers: { wg50003: { helloSeconds: 4, deadSeconds: 4 } } },
+      /interfaceTimers\.wg50003\.deadSeconds/,
+    ],
     ['a fractional ECMP limit', { ecmpLimit: 1.5 }, /ecmpLimit/],
     ['a zero BFD multiplier', { bfd: { intervalMs: 100, multiplier: 0 } }, /bfd\.multiplier/],
   ];

@@ -41,6 +41,20 @@ export const birdTwoLinks: BirdModel = {
   ecmpLimit: 64,
 };
 
+/**
+ * Per-link OSPF timers: wg50001 goes to a wg-gateway unit that asks for 1/4,
+ * wg50003 to a reference unit (no `ospf-timers`: 5/30), wg50005 has no entry
+ * and runs the model's 5/30.
+ */
+export const birdMixedTimers: BirdModel = {
+  ...birdTwoLinks,
+  interfaces: ['wg50001', 'wg50003', 'wg50005'],
+  interfaceTimers: {
+    wg50001: { helloSeconds: 1, deadSeconds: 4 },
+    wg50003: { helloSeconds: 5, deadSeconds: 30 },
+  },
+};
+
 /** A unit with no links yet: no interfaces, nothing to import, no BFD. */
 export const birdZeroInterfaces: BirdModel = {
   routerId: '192.0.2.1',
@@ -156,6 +170,7 @@ export type GoldenCase =
 export const GOLDEN_CASES: readonly GoldenCase[] = [
   { file: 'bird-two-links-bfd.conf', kind: 'bird', model: birdTwoLinks },
   { file: 'bird-zero-interfaces.conf', kind: 'bird', model: birdZeroInterfaces },
+  { file: 'bird-mixed-timers.conf', kind: 'bird', model: birdMixedTimers },
   { file: 'keepalived-two-vips.conf', kind: 'keepalived', model: keepalivedTwoVips },
   { file: 'keepalived-one-vip.conf', kind: 'keepalived', model: keepalivedOneVip },
   { file: 'keepalived-fast-adverts.conf', kind: 'keepalived', model: keepalivedFastAdverts },

@@ -43,10 +43,10 @@ export interface LabSpec {
   /** Underlay MTU per unit name (`a-1`); default 1500. */
   readonly underlayMtu?: Readonly<Record<string, number>>;
   /**
-   * OSPF hello/dead in seconds (default 1/4: a lab-only tuning for fast
-   * convergence, named beside every lab number; the product's default is
-   * the reference's 5/30) and BFD (default: the gateway's default; `false` =
-   * off, as the reference).
+   * OSPF hello/dead in seconds and BFD, as every unit's `ospf` config.
+   * Default: none given, so the units run the product's defaults (what the
+   * lab measures is what users get); `{ hello: 5, dead: 30, bfd: false }`
+   * gives the reference's timers (the bench's reference rows).
    */
   readonly ospf?: LabOspf;
   /** Serve metrics on `LAB_METRICS_ADDRESS` inside every unit's namespace (default off). */
@@ -211,7 +211,7 @@ export function expandTopology(spec: LabSpec): TopologyPlan {
     peerings,
     exchange: spec.exchange ?? 'dir',
     backend: spec.backend ?? 'wgquick',
-    ospf: spec.ospf ?? { hello: 1, dead: 4 },
+    ospf: spec.ospf ?? {},
     metrics: spec.metrics ?? false,
     ...(spec.ingressNames ? { ingressNames: true } : {}),
   };

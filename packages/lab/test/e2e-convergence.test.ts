@@ -1,7 +1,6 @@
 /**
  * End-to-end convergence, both backends, the product's defaults (retransmit
- * 2, BFD 100 ms × 4) with the lab's OSPF hello 1 / dead 4 (lab-only tuning;
- * the product's default is the reference's 5 / 30). Each case prints its timeline:
+ * 2, BFD 100 ms × 4, OSPF hello 1 / dead 4 negotiated per link). Each case prints its timeline:
  * when every expected interface existed, every one had a handshake, every
  * OSPF neighbour was Full and every remote prefix had full ECMP, per unit.
  * The bounds are 3× the targets of issue 12 so that a loaded CI machine does

@@ -2,7 +2,7 @@
  * End-to-end failover gaps, both backends, one lab per backend shared by the
  * cases (two sites × two units, tunnels 2, the product's defaults — BFD
  * 100 ms × 4 with fast reroute, VRRPv3 adverts every 0.1 s, route checks
- * every 1 s — and the lab's OSPF hello 1 / dead 4). A client in A pings a client in B every
+ * every 1 s, OSPF hello 1 / dead 4). A client in A pings a client in B every
  * 20 ms while one thing breaks; the longest run of lost replies is the gap.
  * Each gap is printed; the bounds are 3× the targets of issue 12 (a loaded
  * CI machine must not flake).

@@ -22,7 +22,8 @@ const LINK_LOCAL = { 4: '169.254.0.0/16+', 6: 'fe80::/10+' } as const;
  * - kernel protocols (IPv4, IPv6) export every OSPF route with merged
  *   multipath (`merge paths yes limit ecmpLimit`) and learn nothing;
  * - `ospf v3` with instance id 64 (IPv4 channel) and 0 (IPv6 channel), area 0,
- *   each link `type ptp; cost 10` with the model's hello/dead (and `bfd yes`
+ *   each link `type ptp; cost 10` with its hello/dead (`interfaceTimers`, else
+ *   the model's `helloSeconds`/`deadSeconds`; and `bfd yes`
  *   plus a `protocol bfd` when `model.bfd` is set);
  * - own prefixes as stubnets, `ipv4HiddenStubs` as hidden stubnets;
  * - import on each link only routes inside the prefixes of its
@@ -35,7 +36,19 @@ const LINK_LOCAL = { 4: '169.254.0.0/16+', 6: 'fe80::/10+' } as const;
  */
 export function renderBirdConfig(model: BirdModel): string {
   const g = new Guard('bird.conf');
-  const interfaces = model.interfaces.map((n, i) => g.ifname(`interfaces[${i}]`, n));
+  const timers = (field: string, hello: number, dead: number) => {
+    const helloSeconds = g.int(`${field}helloSeconds`, hello, 1, 65535);
+    return { hello: helloSeconds, dead: g.int(`${field}deadSeconds`, dead, helloSeconds + 1, 65535) };
+  };
+  const fallback = timers('', model.helloSeconds, model.deadSeconds);
+  const interfaces = model.interfaces.map((n, i) => {
+    const name = g.ifname(`interfaces[${i}]`, n);
+    const own = Object.hasOwn(model.interfaceTimers ?? {}, name) ? model.interfaceTimers?.[name] : undefined;
+    return {
+      name,
+      ...(own ? timers(`interfaceTimers.${name}.`, own.helloSeconds, own.deadSeconds) : fallback),
+    };
+  });
   const family = (f: 4 | 6) => {
     const v = f === 4 ? 'ipv4' : 'ipv6';
     const imports = model.linkImports.flatMap((l, i) => {
@@ -62,7 +75,6 @@ export function renderBirdConfig(model: BirdModel): string {
       linkLocal: LINK_LOCAL[f],
     };
   };
-  const helloSeconds = g.int('helloSeconds', model.helloSeconds, 1, 65535);
   const bfd = model.bfd
     ? {
         intervalMs: g.int('bfd.intervalMs', model.bfd.intervalMs, 1, 60_000),
@@ -73,8 +85,6 @@ export function renderBirdConfig(model: BirdModel): string {
     routerId: g.ipv4('routerId', model.routerId),
     interfaces,
     families: [family(4), family(6)],
-    helloSeconds,
-    deadSeconds: g.int('deadSeconds', model.deadSeconds, helloSeconds + 1, 65535),
     bfd,
     ecmpLimit: g.int('ecmpLimit', model.ecmpLimit, 1, 255),
   });

@@ -53,6 +53,8 @@ export class World {
   readonly queue: Delivery[] = [];
   readonly groups = new Map<string, GroupSpec>();
   peerings: PeeringSpec[] = [];
+  /** Units that publish no `ospf-timers`, as the reference (and earlier versions) do. */
+  readonly noTimers = new Set<string>();
   #unitSeq = 0;
 
   constructor(groups: readonly GroupSpec[], peerings: readonly PeeringSpec[]) {
@@ -145,7 +147,8 @@ export class World {
       clock: this.clock,
       keys: u.keys,
     });
-    const changed = JSON.stringify(result.publish) !== JSON.stringify(u.published);
+    const publish = this.noTimers.has(id) ? withoutTimers(result.publish) : result.publish;
+    const changed = JSON.stringify(publish) !== JSON.stringify(u.published);
     const stateChanged = JSON.stringify(result.state) !== JSON.stringify(u.state);
     if (stateChanged !== result.stateChanged) {
       throw new Error(
@@ -155,10 +158,10 @@ export class World {
     u.state = result.state;
     u.desired = result.desired;
     u.problems = result.problems;
-    u.published = result.publish;
+    u.published = publish;
     if (changed) {
       for (const other of this.units.keys()) {
-        if (other !== id) this.queue.push({ from: id, to: other, publication: result.publish });
+        if (other !== id) this.queue.push({ from: id, to: other, publication: publish });
       }
     }
     return changed || stateChanged;
@@ -193,4 +196,14 @@ export class World {
     }
     throw new Error(`world did not settle in ${maxRounds} rounds`);
   }
+}
+
+function withoutTimers(p: Publication): Publication {
+  const peerings = Object.fromEntries(
+    Object.entries(p.peerings).map(([id, wire]) => {
+      const { 'ospf-timers': _, ...rest } = wire;
+      return [id, rest];
+    }),
+  );
+  return { ...p, peerings };
 }
