@@ -4,7 +4,7 @@
  * touches the system until a port is used.
  * @module
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   type DaemonSpec,
   type Exchange,
@@ -72,9 +72,10 @@ export async function composeGateway(
   const registry = options.registry ?? defaultBackendRegistry;
   const rt = config.runtime;
   // Keepalived's track scripts need the route check; unless the file names
-  // one, use the copy shipped with this package. That copy also defers to
+  // one, use the copy shipped with this package. Ours (that copy, or the one
+  // install-system.sh puts in /usr/lib/wg-gateway: same name) also defers to
   // the track files the daemon writes (RouteTrackFiles); another script
-  // would not know them, so there are none then.
+  // would not know `--track-file`, so there are no track files then.
   const routeCheckScript = config.routeCheckScriptSet
     ? config.group.paths.routeCheckScript
     : CHECK_ROUTE_SCRIPT;
@@ -83,7 +84,7 @@ export async function composeGateway(
     paths: {
       ...config.group.paths,
       routeCheckScript,
-      ...(routeCheckScript === CHECK_ROUTE_SCRIPT
+      ...(basename(routeCheckScript) === basename(CHECK_ROUTE_SCRIPT)
         ? { trackFileDir: join(rt.keepalived.runDir, TRACK_DIR_NAME) }
         : {}),
     },
