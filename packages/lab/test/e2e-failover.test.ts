@@ -130,16 +130,19 @@ describe.runIf(mustRunPrivileged())('e2e: failover gaps', () => {
           // runtime; the track scripts never write them): every one says 1.
           cut = await trackFiles(lab, holder);
           expect(cut.length, 'one track file per remote prefix').toBeGreaterThan(0);
-          expect(cut.every((v) => v === '1'), cut.join(',')).toBe(true);
+          expect(
+            cut.every((v) => v === '1'),
+            cut.join(','),
+          ).toBe(true);
         } finally {
           await lab.ns(holder).exec(['ip', 'link', 'set', 'wan0', 'up']);
         }
         await recovered(lab, `(2) ${backend}: underlay back`);
         // Routes back: the runtime sets the files to 0 again (its next refresh, ≤ 1 s).
-        const cleared = await waitFor(
-          async () => (await trackFiles(lab, holder)).every((v) => v === '0'),
-          { timeoutMs: 10_000, intervalMs: 200 },
-        );
+        const cleared = await waitFor(async () => (await trackFiles(lab, holder)).every((v) => v === '0'), {
+          timeoutMs: 10_000,
+          intervalMs: 200,
+        });
         expect(cleared, (await trackFiles(lab, holder)).join(',')).toBe(true);
         expect(await trackFiles(lab, holder)).toHaveLength(cut.length);
       }, 150_000);
