@@ -140,6 +140,20 @@ describe('RouteTrackFiles', () => {
     await files.release();
     expect(await value('r0')).toBe('0\n');
     expect(await value('r1')).toBe('0\n');
+    // Released for good: a late refresh (a reconcile report) writes nothing.
+    await files.refresh();
+    expect(await value('r1')).toBe('0\n');
+  });
+
+  it('close keeps the values (a config reload: the next cycle rewrites them)', async () => {
+    const files = new RouteTrackFiles({ run, log });
+    files.setConfig(config(join(dir, 'track')));
+    routes = { 4: [], 6: [] };
+    await files.refresh();
+    files.close();
+    routes = { 4: [{ dst: 'default' }], 6: [{ dst: 'default' }] };
+    await files.refresh();
+    expect(await value('r0')).toBe('1\n');
   });
 
   it('does nothing without a config naming track files', async () => {

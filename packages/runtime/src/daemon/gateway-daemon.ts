@@ -272,8 +272,10 @@ export class GatewayDaemon {
       reroute?.stop();
       clearInterval(trackTimer);
       // Left at 1, a file would hold the priority down after this process
-      // is gone; at 0 the track scripts alone check the routes.
-      await trackFiles?.release();
+      // is gone; at 0 the track scripts alone check the routes. A config
+      // reload keeps them: the next cycle rewrites them from the routes.
+      if (this.#next) trackFiles?.close();
+      else await trackFiles?.release();
       this.#current = undefined;
       await gw.close();
     }

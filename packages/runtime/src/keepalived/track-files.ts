@@ -89,6 +89,7 @@ export class RouteTrackFiles {
   readonly #written = new Map<string, string>();
   #running: Promise<void> | undefined;
   #again = false;
+  #closed = false;
 
   constructor(options: RouteTrackFilesOptions) {
     this.#o = options;
@@ -107,6 +108,7 @@ export class RouteTrackFiles {
    * `echo 1 > FILE.tmp && mv FILE.tmp FILE` per change.
    */
   refresh(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     if (this.#running) {
       this.#again = true;
       return this.#running;
@@ -124,8 +126,17 @@ export class RouteTrackFiles {
     return this.#running;
   }
 
-  /** Write `0` to every file, so the track scripts alone decide (this process is going away). */
+  /** Stop: later {@link refresh} calls do nothing; the files keep their values. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /**
+   * {@link close}, then write `0` to every file, so the track scripts alone
+   * decide (this process is going away).
+   */
   async release(): Promise<void> {
+    this.close();
     await this.#running;
     await this.#write(this.#groups.map((g) => [g.file, '0']));
   }
