@@ -77,6 +77,12 @@ export interface PathsConfig {
   readonly birdConfig: string;
   readonly keepalivedConfig: string;
   readonly routeCheckScript: string;
+  /**
+   * Directory of the Keepalived track files the runtime writes (one per
+   * track script, `1` while its routes are missing); absent: track scripts
+   * only. Set by the runtime's composition, not by the config file.
+   */
+  readonly trackFileDir?: string;
 }
 
 /** The validated configuration of one unit of a group. */

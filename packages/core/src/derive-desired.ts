@@ -166,6 +166,7 @@ function keepalivedModel(
     instances,
     scripts,
     checkScript: config.paths.routeCheckScript,
+    ...(config.paths.trackFileDir === undefined ? {} : { trackFileDir: config.paths.trackFileDir }),
     intervalSeconds: config.vrrp.trackIntervalSeconds,
     fall: config.vrrp.trackFall,
     rise: config.vrrp.trackRise,

@@ -105,6 +105,12 @@ export interface KeepalivedModel {
   readonly scripts: readonly TrackScript[];
   /** Path of the route-check script that the track scripts run. */
   readonly checkScript: string;
+  /**
+   * Directory of one track file per script (named like the script), which
+   * the runtime sets to `1` the moment the script's routes go missing;
+   * absent: track scripts only.
+   */
+  readonly trackFileDir?: string;
   /** Seconds between track script runs. */
   readonly intervalSeconds: number;
   /** Failed runs before a script counts as failed. */

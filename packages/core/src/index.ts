@@ -146,6 +146,7 @@ export { plan } from './plan.js';
 export {
   canonicalCidr,
   comparePrefixes,
+  contains as prefixContains,
   type IpAddress,
   type Parsed,
   type Prefix,

@@ -123,6 +123,18 @@ export const keepalivedFastAdverts: KeepalivedModel = {
   advertIntervalSeconds: 0.1,
 };
 
+/** The runtime's default: the fast adverts plus one track file per script (sync group). */
+export const keepalivedTrackFiles: KeepalivedModel = {
+  ...keepalivedFastAdverts,
+  trackFileDir: '/run/wg-gateway/keepalived/track',
+};
+
+/** One VIP with track files: the instance itself tracks the scripts and the files. */
+export const keepalivedOneVipTrackFiles: KeepalivedModel = {
+  ...keepalivedOneVip,
+  trackFileDir: '/run/wg-gateway/keepalived/track',
+};
+
 const LINK_ALLOWED = ['169.254.0.0/24', '224.0.0.0/24', 'fe80::/64', 'ff02::/16'];
 
 /** The acceptor end of a link: no endpoint, it learns it from the handshake. */
@@ -174,6 +186,8 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { file: 'keepalived-two-vips.conf', kind: 'keepalived', model: keepalivedTwoVips },
   { file: 'keepalived-one-vip.conf', kind: 'keepalived', model: keepalivedOneVip },
   { file: 'keepalived-fast-adverts.conf', kind: 'keepalived', model: keepalivedFastAdverts },
+  { file: 'keepalived-track-files.conf', kind: 'keepalived', model: keepalivedTrackFiles },
+  { file: 'keepalived-one-vip-track-files.conf', kind: 'keepalived', model: keepalivedOneVipTrackFiles },
   { file: 'wg-quick-acceptor.conf', kind: 'wg-quick', model: acceptorInterface },
   { file: 'wg-quick-initiator.conf', kind: 'wg-quick', model: initiatorInterface },
   { file: 'wg-acceptor.conf', kind: 'wg', model: acceptorInterface },

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { KeepalivedModel, VrrpInstance } from '../src/desired.js';
 import { GENERATED_HEADER, RenderError, renderKeepalivedConfig } from '../src/render/index.js';
-import { keepalivedFastAdverts, keepalivedOneVip, keepalivedTwoVips } from './render-fixtures.js';
+import {
+  keepalivedFastAdverts,
+  keepalivedOneVip,
+  keepalivedOneVipTrackFiles,
+  keepalivedTrackFiles,
+  keepalivedTwoVips,
+} from './render-fixtures.js';
 
 const firstInstance = keepalivedTwoVips.instances[0] as VrrpInstance;
 
@@ -81,16 +87,53 @@ describe('renderKeepalivedConfig', () => {
     expect(s).toContain('  interval 1\n  timeout 1\n  fall 1\n  rise 3\n');
   });
 
+  it('without a track directory writes no track file', () => {
+    expect(text).not.toContain('track_file');
+    expect(text).not.toContain('--track-file');
+  });
+
+  it('with a track directory pairs every script with a track file of the same name, tracked with the same weight', () => {
+    const t = renderKeepalivedConfig(keepalivedTrackFiles);
+    const dir = '/run/wg-gateway/keepalived/track';
+    for (const s of keepalivedTrackFiles.scripts) {
+      // The script is told the file: it passes while the file already counts the loss.
+      expect(block(t, `vrrp_script ${s.name}`)).toContain(
+        `  script "/usr/local/lib/wg-gateway/route-check --track-file ${dir}/${s.name} ${s.prefixes.join(' ')}"\n`,
+      );
+      const f = block(t, `vrrp_track_file ${s.name}`);
+      expect(f).toContain(`  file "${dir}/${s.name}"\n`);
+      // Created at 0 when missing, never overwritten: a reload keeps the runtime's value.
+      expect(f).toContain('  init_file 0\n');
+      expect(f).not.toContain('overwrite');
+    }
+    const g = block(t, 'vrrp_sync_group wg_gateway');
+    expect(g).toContain(
+      '  track_file {\n    wg_gateway_route_0 weight -1\n    wg_gateway_route_1 weight -1\n  }\n',
+    );
+    expect(g).toContain('  sync_group_tracking_weight\n');
+    expect(block(t, 'vrrp_instance wg_gateway_vip_0')).not.toContain('track_file');
+  });
+
+  it('with one VIP and a track directory the instance tracks the files', () => {
+    const t = renderKeepalivedConfig(keepalivedOneVipTrackFiles);
+    expect(block(t, 'vrrp_instance wg_gateway_vip_0')).toContain(
+      '  track_file {\n    wg_gateway_route_0 weight -1\n  }\n',
+    );
+  });
+
   it('writes no track_script block when there is nothing to track', () => {
     const t = renderKeepalivedConfig({ ...keepalivedTwoVips, scripts: [] });
     expect(t).not.toContain('track_script');
     expect(t).not.toContain('vrrp_script');
+    const f = renderKeepalivedConfig({ ...keepalivedTrackFiles, scripts: [] });
+    expect(f).not.toContain('track_file');
   });
 
   const bad: [string, Partial<KeepalivedModel>, RegExp][] = [
     ['no instances', { instances: [] }, /at least one VRRP instance/],
     ['a check script path with a space', { checkScript: '/usr/bin/env rm' }, /checkScript/],
     ['a relative check script path', { checkScript: 'route-check' }, /checkScript/],
+    ['a track directory with a quote', { trackFileDir: '/run/x"y' }, /trackFileDir/],
     [
       'an IPv6 VIP in an IPv4 instance',
       { instances: [{ ...firstInstance, vip: '2001:db8::1/64' }] },

@@ -10,9 +10,12 @@
  * (A new peering between running units: e2e-convergence.test.ts.)
  * 1. one tunnel silently dead (the far wireguard-go frozen with SIGSTOP):
  *    target < 0.5 s; `status` shows the link's routing down meanwhile;
- * 2. the VIP holder's underlay cut (wan0 down): target < 1 s;
+ * 2. the VIP holder's underlay cut (wan0 down): target < 1 s; the priority
+ *    falls through the Keepalived track files the runtime writes;
  * 3. the VIP holder killed (every process SIGKILLed): target < 1 s.
  */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { mustRunPrivileged } from '@wg-gateway/testkit/netns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,6 +26,7 @@ import {
   type Lab,
   vipHolderOf,
   waitConverged,
+  waitFor,
   waitPing,
   wireguardGoPids,
 } from '../src/index.js';
@@ -33,6 +37,13 @@ async function recovered(lab: Lab, what: string): Promise<void> {
   const r = await waitConverged(lab, { timeoutMs: 90_000 });
   log(`${what}: converged again in ${(r.ms / 1000).toFixed(1)} s`);
   expect(r.converged, what).toBe(true);
+}
+
+/** The values in a unit's Keepalived track files (one per remote prefix). */
+async function trackFiles(lab: Lab, unit: string): Promise<string[]> {
+  const dir = join(lab.paths(unit).keepalivedRun, 'track');
+  const names = (await readdir(dir)).filter((n) => !n.includes('.tmp-')).sort();
+  return Promise.all(names.map(async (n) => (await readFile(join(dir, n), 'utf8')).trim()));
 }
 
 describe.runIf(mustRunPrivileged())('e2e: failover gaps', () => {
@@ -99,6 +110,7 @@ describe.runIf(mustRunPrivileged())('e2e: failover gaps', () => {
       it('(2) the VIP holder loses its underlay: the other unit takes over within 3 s', async () => {
         const holder = await vipHolderOf(lab, 'a');
         expect(await waitPing(lab, 'a', clientV4(lab, 'b'), 30_000)).toBe(true);
+        let cut: string[] = [];
         try {
           const r = await gapDuring(lab, {
             from: 'a',
@@ -114,10 +126,25 @@ describe.runIf(mustRunPrivileged())('e2e: failover gaps', () => {
           );
           expect(r.answeredAtEnd, 'pings answered at the end').toBeGreaterThan(15);
           expect(r.gapMs, '3× the 1 s target').toBeLessThan(3000);
+          // The priority fell through the track files (written by the
+          // runtime; the track scripts never write them): every one says 1.
+          cut = await trackFiles(lab, holder);
+          expect(cut.length, 'one track file per remote prefix').toBeGreaterThan(0);
+          expect(
+            cut.every((v) => v === '1'),
+            cut.join(','),
+          ).toBe(true);
         } finally {
           await lab.ns(holder).exec(['ip', 'link', 'set', 'wan0', 'up']);
         }
         await recovered(lab, `(2) ${backend}: underlay back`);
+        // Routes back: the runtime sets the files to 0 again (its next refresh, ≤ 1 s).
+        const cleared = await waitFor(async () => (await trackFiles(lab, holder)).every((v) => v === '0'), {
+          timeoutMs: 10_000,
+          intervalMs: 200,
+        });
+        expect(cleared, (await trackFiles(lab, holder)).join(',')).toBe(true);
+        expect(await trackFiles(lab, holder)).toHaveLength(cut.length);
       }, 150_000);
 
       it('(3) the VIP holder killed: the other unit takes over within 3 s', async () => {

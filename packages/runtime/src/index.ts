@@ -25,6 +25,7 @@ export * from './daemon-adapter/restart-backoff.js';
 export * from './exchange/directory-exchange.js';
 export * from './exchange/exchange-error.js';
 export * from './keepalived/keepalived-adapter.js';
+export * from './keepalived/track-files.js';
 export * from './keepalived/vrrp-state.js';
 export * from './log.js';
 export * from './metrics/gateway-metrics.js';

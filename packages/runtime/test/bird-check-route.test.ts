@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   cleanupNamespaces,
   createNetns,
@@ -50,7 +53,28 @@ describe.runIf(mustRunPrivileged())('check-route.sh (Keepalived track script)', 
     expect(await check('2001:db8:8::/48')).toBe(1);
   });
 
+  it('with --track-file, passes while the file flags the prefixes as missing (counted once)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wbr-track-'));
+    try {
+      const file = join(dir, 'wg_gateway_route_0');
+      // No file, or 0: the routes decide.
+      expect(await check('--track-file', file, '198.51.100.0/24')).toBe(1);
+      await writeFile(file, '0\n');
+      expect(await check('--track-file', file, '198.51.100.0/24')).toBe(1);
+      expect(await check('--track-file', file, '203.0.113.64/26')).toBe(0);
+      // Non-zero: Keepalived already subtracts the weight through the file.
+      await writeFile(file, '1\n');
+      expect(await check('--track-file', file, '198.51.100.0/24')).toBe(0);
+      await writeFile(file, 'garbage');
+      expect(await check('--track-file', file, '198.51.100.0/24')).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits 2 on bad usage', async () => {
+    expect(await check('--track-file')).toBe(2);
+    expect(await check('--track-file', '/nonexistent')).toBe(2);
     expect(await check()).toBe(2);
     expect(await check('not-a-prefix')).toBe(2);
   });

@@ -17,7 +17,13 @@ import { renderTemplate } from './templates.js';
  * group is written only for two or more instances because `keepalived -t`
  * refuses a sync group of one. A failed script lowers the priority by its
  * weight instead of putting the instance in FAULT, so the unit with the most
- * routes holds the VIPs. IPv6 instances use `native_ipv6` and VRRPv3; a
+ * routes holds the VIPs. With `trackFileDir`, each script also gets a
+ * `vrrp_track_file` of the same name and weight, tracked in the same place:
+ * Keepalived re-reads it (inotify) the moment the runtime writes `1`, so a
+ * lost route lowers the priority at once instead of at the script's next
+ * run; the script then passes while the file holds non-zero (it counts the
+ * group once, never twice) and remains the check while nothing writes the
+ * file. IPv6 instances use `native_ipv6` and VRRPv3; a
  * fractional advert interval puts IPv4 instances on VRRPv3 as well.
  *
  * Check the result with `keepalived -t -f FILE` before a reload; the check
@@ -41,10 +47,16 @@ export function renderKeepalivedConfig(model: KeepalivedModel): string {
       ipv6: inst.family === 6,
     };
   });
+  const trackFileDir =
+    model.trackFileDir === undefined
+      ? undefined
+      : g.path('trackFileDir', model.trackFileDir).replace(/\/+$/, '');
   const scripts = model.scripts.map((s, i) => {
     if (s.prefixes.length === 0) g.fail(`scripts[${i}].prefixes: at least one prefix is needed`);
+    const name = g.symbol(`scripts[${i}].name`, s.name);
     return {
-      name: g.symbol(`scripts[${i}].name`, s.name),
+      name,
+      trackFile: trackFileDir === undefined ? false : `${trackFileDir}/${name}`,
       prefixList: s.prefixes.map((p, j) => g.prefix(`scripts[${i}].prefixes[${j}]`, p)).join(' '),
       weight: g.int(`scripts[${i}].weight`, s.weight, -253, -1),
     };
@@ -72,6 +84,7 @@ export function renderKeepalivedConfig(model: KeepalivedModel): string {
     advertInt: centis % 100 === 0 ? String(centis / 100) : (centis / 100).toFixed(2),
     version3: centis % 100 !== 0,
     scripts,
+    trackFiles: trackFileDir !== undefined && scripts.length > 0,
     syncGroup: instances.length >= 2 ? g.symbol('syncGroup', model.syncGroup) : false,
     instances,
   });

@@ -4,6 +4,7 @@
  * touches the system until a port is used.
  * @module
  */
+import { basename, join } from 'node:path';
 import {
   type DaemonSpec,
   type Exchange,
@@ -15,6 +16,7 @@ import {
 } from '@wg-gateway/core';
 import type { BirdAdapter } from '../bird/bird-adapter.js';
 import type { KeepalivedAdapter } from '../keepalived/keepalived-adapter.js';
+import { TRACK_DIR_NAME } from '../keepalived/track-files.js';
 import type { NftTableDaemon } from '../nftables/nft-table-daemon.js';
 import { DnsNameResolver } from '../resolver/dns-resolver.js';
 import { BirdRoutingObserver } from '../rotation/routing-observer.js';
@@ -72,10 +74,23 @@ export async function composeGateway(
   const registry = options.registry ?? defaultBackendRegistry;
   const rt = config.runtime;
   // Keepalived's track scripts need the route check; unless the file names
-  // one, use the copy shipped with this package.
-  const group: GroupConfig = config.routeCheckScriptSet
-    ? config.group
-    : { ...config.group, paths: { ...config.group.paths, routeCheckScript: CHECK_ROUTE_SCRIPT } };
+  // one, use the copy shipped with this package. Ours (that copy, or the one
+  // install-system.sh puts in /usr/lib/wg-gateway: same name) also defers to
+  // the track files the daemon writes (RouteTrackFiles); another script
+  // would not know `--track-file`, so there are no track files then.
+  const routeCheckScript = config.routeCheckScriptSet
+    ? config.group.paths.routeCheckScript
+    : CHECK_ROUTE_SCRIPT;
+  const group: GroupConfig = {
+    ...config.group,
+    paths: {
+      ...config.group.paths,
+      routeCheckScript,
+      ...(basename(routeCheckScript) === basename(CHECK_ROUTE_SCRIPT)
+        ? { trackFileDir: join(rt.keepalived.runDir, TRACK_DIR_NAME) }
+        : {}),
+    },
+  };
   const entry = registry.get(rt.backend);
   const readOnly = !touchesHost(entry.capabilities(rt));
   const backend = await entry.create({ group, runtime: rt });

@@ -13,6 +13,7 @@ import { type GatewayConfig, loadGatewayConfig } from '../compose/config-documen
 import { type ComposedGateway, type ComposeOptions, composeGateway } from '../compose/create-gateway.js';
 import { refreshMetrics } from '../compose/metrics-refresh.js';
 import { DaemonSupervisor } from '../daemon-adapter/daemon-supervisor.js';
+import { RouteTrackFiles } from '../keepalived/track-files.js';
 import { createLogger, type Logger } from '../log.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { type MetricsServer, startMetricsServer } from '../metrics/metrics-server.js';
@@ -208,6 +209,11 @@ export class GatewayDaemon {
     });
     this.#current = gw;
     const { group, runtime } = config;
+    // The Keepalived track files: rewritten the moment fast reroute prunes,
+    // after each reconcile and on the track scripts' interval.
+    const trackFiles = gw.keepalived
+      ? new RouteTrackFiles({ run: commandRunner({ timeoutMs: 5000 }), log: this.logger })
+      : undefined;
     const runner = new GatewayRunner({
       reconcile: () => gw.gateway.reconcile(),
       watch: (onChange) =>
@@ -220,6 +226,16 @@ export class GatewayDaemon {
       debounceMs: runtime.debounceMs,
       signal: this.#cycle.signal,
       onReport: (report, reason) => {
+        if (trackFiles && gw.keepalived) {
+          const keepalived = gw.keepalived;
+          void keepalived
+            .installed()
+            .then((text) => {
+              trackFiles.setConfig(text);
+              return trackFiles.refresh();
+            })
+            .catch((e) => this.logger.debug({ err: e }, 'track files: keepalived.conf not readable'));
+        }
         this.reconciles += 1;
         this.metrics.recordReport(report);
         logReport(this.logger, report, reason);
@@ -242,13 +258,24 @@ export class GatewayDaemon {
             pollMs: Math.max(20, Math.round(bfd.intervalMs / 2)),
             run: commandRunner({ timeoutMs: 5000 }),
             log: this.logger,
+            ...(trackFiles ? { onPrune: () => void trackFiles.refresh() } : {}),
           })
         : undefined;
     reroute?.start();
+    const trackTimer = trackFiles
+      ? setInterval(() => void trackFiles.refresh(), group.vrrp.trackIntervalSeconds * 1000)
+      : undefined;
+    trackTimer?.unref();
     try {
       await runner.start();
     } finally {
       reroute?.stop();
+      clearInterval(trackTimer);
+      // Left at 1, a file would hold the priority down after this process
+      // is gone; at 0 the track scripts alone check the routes. A config
+      // reload keeps them: the next cycle rewrites them from the routes.
+      if (this.#next) trackFiles?.close();
+      else await trackFiles?.release();
       this.#current = undefined;
       await gw.close();
     }

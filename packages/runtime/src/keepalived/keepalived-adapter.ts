@@ -13,6 +13,7 @@ import { DaemonError } from '../system/daemon-error.js';
 import { removeIfExists } from '../system/files.js';
 import { isProcessAlive, readPidFile, signalProcess, waitUntil } from '../system/process.js';
 import { VRRP_NOTIFY_SCRIPT } from '../system/scripts.js';
+import { TRACK_DIR_NAME } from './track-files.js';
 import { keepalivedTmpDir, readVrrpStates, type VrrpState, vrrpNotifyBlock } from './vrrp-state.js';
 
 /**
@@ -95,6 +96,8 @@ export class KeepalivedAdapter extends ConfiguredDaemon {
    */
   protected override async beforeActivate(): Promise<void> {
     await mkdir(this.#o.runDir, { recursive: true, mode: 0o750 });
+    // Keepalived watches a track file's directory; it must exist first.
+    await mkdir(join(this.#o.runDir, TRACK_DIR_NAME), { recursive: true, mode: 0o755 });
     await this.#removeRunFiles(/\.state$/);
   }
 
