@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { KeepalivedAdapter } from '../src/keepalived/keepalived-adapter.js';
 import { waitUntil } from '../src/system/process.js';
 import { CHECK_ROUTE_SCRIPT } from '../src/system/scripts.js';
-import { useDaemonPair } from './support/daemon-pair.js';
+import { useDaemonPair, vrrpPairView } from './support/daemon-pair.js';
 
 const ROUTES = ['198.18.2.0/24', '198.18.3.0/24', '2001:db8:2::/48'] as const;
 
@@ -72,15 +72,7 @@ describe.runIf(mustRunPrivileged())('degrading VRRP with two real Keepalived uni
     for (const ns of [pair.a, pair.b]) for (const p of ROUTES) await route(ns, 'add', p);
   });
 
-  /** `a: STATE/PRIO, b: STATE/PRIO` when both instances of each unit agree, else the raw list. */
-  const view = async () => {
-    const one = async (k: KeepalivedAdapter) => {
-      const s = await k.vrrpStates();
-      const set = [...new Set(s.map((v) => `${v.state}/${v.priority}`))];
-      return s.length === 2 && set.length === 1 ? set[0] : JSON.stringify(s);
-    };
-    return `a: ${await one(ka)}, b: ${await one(kb)}`;
-  };
+  const view = () => vrrpPairView(ka, kb);
   const settle = async (...wants: string[]) => {
     const t0 = Date.now();
     const ok = await waitUntil(async () => wants.includes(await view()), {

@@ -16,7 +16,7 @@ import { RouteTrackFiles, TRACK_DIR_NAME } from '../src/keepalived/track-files.j
 import { createLogger } from '../src/log.js';
 import { waitUntil } from '../src/system/process.js';
 import { CHECK_ROUTE_SCRIPT } from '../src/system/scripts.js';
-import { useDaemonPair } from './support/daemon-pair.js';
+import { useDaemonPair, vrrpPairView } from './support/daemon-pair.js';
 
 const ROUTES = ['198.18.2.0/24', '2001:db8:2::/48'] as const;
 
@@ -82,15 +82,7 @@ describe.runIf(mustRunPrivileged())('Keepalived track files written by RouteTrac
     for (const ns of [pair.a, pair.b]) for (const p of ROUTES) await route(ns, 'add', p);
   });
 
-  /** `a: STATE/PRIO, b: STATE/PRIO` when both instances of each unit agree, else the raw list. */
-  const view = async () => {
-    const one = async (k: KeepalivedAdapter) => {
-      const s = await k.vrrpStates();
-      const set = [...new Set(s.map((v) => `${v.state}/${v.priority}`))];
-      return s.length === 2 && set.length === 1 ? set[0] : JSON.stringify(s);
-    };
-    return `a: ${await one(ka)}, b: ${await one(kb)}`;
-  };
+  const view = () => vrrpPairView(ka, kb);
   // Bounded well below the scripts' 60 s interval: only a file can explain a change.
   const settle = async (...wants: string[]) => {
     await waitUntil(async () => wants.includes(await view()), { timeoutMs: 8000, intervalMs: 100 });

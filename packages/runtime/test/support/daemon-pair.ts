@@ -65,3 +65,22 @@ export function useDaemonPair(options: DaemonPairOptions): DaemonPair {
   });
   return pair;
 }
+
+/** What a Keepalived pair view needs: the VRRP instances' states and priorities. */
+interface VrrpSource {
+  vrrpStates(): Promise<readonly { readonly state: string; readonly priority?: number }[]>;
+}
+
+/**
+ * `a: STATE/PRIO, b: STATE/PRIO` of two Keepalived units with `instances`
+ * VRRP instances each, when all instances of a unit agree; else that unit's
+ * raw list.
+ */
+export async function vrrpPairView(a: VrrpSource, b: VrrpSource, instances = 2): Promise<string> {
+  const one = async (k: VrrpSource) => {
+    const s = await k.vrrpStates();
+    const set = [...new Set(s.map((v) => `${v.state}/${v.priority}`))];
+    return s.length === instances && set.length === 1 ? set[0] : JSON.stringify(s);
+  };
+  return `a: ${await one(a)}, b: ${await one(b)}`;
+}
