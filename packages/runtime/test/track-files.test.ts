@@ -96,7 +96,9 @@ describe('RouteTrackFiles', () => {
 
   it('writes 0 or 1 per file atomically (no temp file left), 0644, and rewrites only on a change', async () => {
     const files = new RouteTrackFiles({ run, log });
-    files.setConfig(config(join(dir, 'track')));
+    // True only when the files to keep change: a reconcile refreshes only then.
+    expect(files.setConfig(config(join(dir, 'track')))).toBe(true);
+    expect(files.setConfig(config(join(dir, 'track')))).toBe(false);
     await files.refresh();
     expect(await value('r0')).toBe('0\n');
     expect(await value('r1')).toBe('0\n');

@@ -18,9 +18,13 @@ import { createLogger, type Logger } from '../log.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { type MetricsServer, startMetricsServer } from '../metrics/metrics-server.js';
 import { commandRunner } from '../system/command.js';
+import { RouteMonitor } from '../system/route-monitor.js';
 import { GatewayRunner, type TriggerReason } from './gateway-runner.js';
 
 /** Options of {@link GatewayDaemon}. */
+/** Track files are rewritten at least this often even without route events (a monitor that could not run). */
+const TRACK_FALLBACK_MS = 60_000;
+
 export interface GatewayDaemonOptions {
   /** The validated config to start with. */
   readonly config: GatewayConfig;
@@ -230,10 +234,9 @@ export class GatewayDaemon {
           const keepalived = gw.keepalived;
           void keepalived
             .installed()
-            .then((text) => {
-              trackFiles.setConfig(text);
-              return trackFiles.refresh();
-            })
+            // Route changes come from the route monitor; a reconcile only
+            // matters when it changed which files Keepalived watches.
+            .then((text) => (trackFiles.setConfig(text) ? trackFiles.refresh() : undefined))
             .catch((e) => this.logger.debug({ err: e }, 'track files: keepalived.conf not readable'));
         }
         this.reconciles += 1;
@@ -262,14 +265,23 @@ export class GatewayDaemon {
           })
         : undefined;
     reroute?.start();
+    // Track files follow every route change BIRD makes (a route back, one
+    // withdrawn without a prune) as it happens, from one long-lived
+    // `ip monitor route`: a steady gateway spawns nothing for them. The slow
+    // timer only covers a monitor that could not run.
+    const monitor = trackFiles
+      ? new RouteMonitor({ onChange: () => void trackFiles.refresh(), log: this.logger })
+      : undefined;
+    monitor?.start();
     const trackTimer = trackFiles
-      ? setInterval(() => void trackFiles.refresh(), group.vrrp.trackIntervalSeconds * 1000)
+      ? setInterval(() => void trackFiles.refresh(), TRACK_FALLBACK_MS)
       : undefined;
     trackTimer?.unref();
     try {
       await runner.start();
     } finally {
       reroute?.stop();
+      monitor?.stop();
       clearInterval(trackTimer);
       // Left at 1, a file would hold the priority down after this process
       // is gone; at 0 the track scripts alone check the routes. A config

@@ -6,7 +6,7 @@
  * Keepalived watches the files with inotify and applies the weight as soon
  * as one is replaced, where a track script would wait for its next run (up
  * to its interval). Written when fast reroute prunes next hops, after each
- * reconcile, and on a slow timer; the track scripts pass while their file
+ * reconcile, on every kernel route change (`RouteMonitor`) and on a slow timer; the track scripts pass while their file
  * holds `1` (the loss counts once) and stay the check whenever nothing
  * writes the files.
  * @module
@@ -95,9 +95,16 @@ export class RouteTrackFiles {
     this.#o = options;
   }
 
-  /** The files to keep: those the installed keepalived.conf names ({@link trackGroupsOf}); none without it. */
-  setConfig(configText: string | undefined): void {
-    this.#groups = configText === undefined ? [] : trackGroupsOf(configText);
+  /**
+   * The files to keep: those the installed keepalived.conf names
+   * ({@link trackGroupsOf}); none without it. True when they changed (the
+   * files then need a {@link refresh}).
+   */
+  setConfig(configText: string | undefined): boolean {
+    const groups = configText === undefined ? [] : trackGroupsOf(configText);
+    const changed = JSON.stringify(groups) !== JSON.stringify(this.#groups);
+    this.#groups = groups;
+    return changed;
   }
 
   /**
