@@ -1,49 +1,30 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  cleanupNamespaces,
-  createNetns,
-  mustRunPrivileged,
-  type Netns,
-  uniquePrefix,
-} from '@wg-gateway/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mustRunPrivileged } from '@wg-gateway/testkit';
+import { describe, expect, it } from 'vitest';
 import { commandRunner } from '../src/system/command.js';
 import { CHECK_ROUTE_SCRIPT } from '../src/system/scripts.js';
-
-const prefix = uniquePrefix('wbr');
+import { birdRoute, useRouteNamespace } from './support/route-namespace.js';
 
 describe.runIf(mustRunPrivileged())('check-route.sh (Keepalived track script)', () => {
-  let ns: Netns;
+  const namespace = useRouteNamespace('wbr', ['v0']);
   const check = async (...args: string[]) =>
-    (await commandRunner({ prefix: ns.enter })(['sh', CHECK_ROUTE_SCRIPT, ...args])).code;
-
-  beforeAll(async () => {
-    await cleanupNamespaces(prefix);
-    ns = await createNetns(`${prefix}a`);
-    await ns.exec(['ip', 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
-    await ns.exec(['ip', 'link', 'set', 'v0', 'up']);
-    await ns.exec(['ip', 'link', 'set', 'v1', 'up']);
-  });
-
-  afterAll(async () => {
-    await cleanupNamespaces(prefix);
-  });
+    (await commandRunner({ prefix: namespace().enter })(['sh', CHECK_ROUTE_SCRIPT, ...args])).code;
 
   it('fails while no BIRD route covers the prefix', async () => {
     expect(await check('203.0.113.64/26')).toBe(1);
     expect(await check('2001:db8:5::/48')).toBe(1);
     // A route of another origin does not count.
-    await ns.exec(['ip', 'route', 'add', '203.0.113.0/24', 'dev', 'v0']);
-    await ns.exec(['ip', '-6', 'route', 'add', '2001:db8:5::/48', 'dev', 'v0']);
+    await namespace().exec(['ip', 'route', 'add', '203.0.113.0/24', 'dev', 'v0']);
+    await namespace().exec(['ip', '-6', 'route', 'add', '2001:db8:5::/48', 'dev', 'v0']);
     expect(await check('203.0.113.64/26')).toBe(1);
     expect(await check('2001:db8:5::/48')).toBe(1);
   });
 
   it('succeeds once a proto bird route covers it (IPv4 and IPv6)', async () => {
-    await ns.exec(['ip', 'route', 'add', '203.0.113.0/25', 'dev', 'v0', 'proto', 'bird']);
-    await ns.exec(['ip', '-6', 'route', 'add', '2001:db8:4::/46', 'dev', 'v0', 'proto', 'bird']);
+    await birdRoute(namespace(), 'add', '203.0.113.0/25', 'v0');
+    await birdRoute(namespace(), 'add', '2001:db8:4::/46', 'v0');
     expect(await check('203.0.113.64/26')).toBe(0);
     expect(await check('203.0.113.0/25')).toBe(0);
     expect(await check('2001:db8:5::/48')).toBe(0);

@@ -3,17 +3,11 @@
  * namespace reports a route change once per burst, nothing after stop, and
  * a monitor process that exits is started again (and reported as a change).
  */
-import {
-  cleanupNamespaces,
-  createNetns,
-  mustRunPrivileged,
-  type Netns,
-  uniquePrefix,
-} from '@wg-gateway/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mustRunPrivileged } from '@wg-gateway/testkit';
+import { describe, expect, it } from 'vitest';
 import { RouteMonitor } from '../src/system/route-monitor.js';
+import { birdRoute, useRouteNamespace } from './support/route-namespace.js';
 
-const prefix = uniquePrefix('wrm');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Wait until `ok` holds, at most `ms`. */
@@ -26,34 +20,24 @@ async function until(ok: () => boolean, ms: number): Promise<boolean> {
 }
 
 describe.runIf(mustRunPrivileged())('route monitor', () => {
-  let ns: Netns;
-  beforeAll(async () => {
-    await cleanupNamespaces(prefix);
-    ns = await createNetns(`${prefix}a`);
-    await ns.exec(['ip', 'link', 'add', 'm0', 'type', 'veth', 'peer', 'name', 'm1']);
-    await ns.exec(['ip', 'link', 'set', 'm0', 'up']);
-    await ns.exec(['ip', 'link', 'set', 'm1', 'up']);
-  });
-  afterAll(async () => {
-    await cleanupNamespaces(prefix);
-  });
+  const namespace = useRouteNamespace('wrm', ['m0']);
 
   it('calls back once per burst of route changes, and not after stop', async () => {
     let calls = 0;
-    const monitor = new RouteMonitor({ onChange: () => calls++, prefix: ns.enter, debounceMs: 100 });
+    const monitor = new RouteMonitor({ onChange: () => calls++, prefix: namespace().enter, debounceMs: 100 });
     monitor.start();
     try {
       await sleep(300); // the monitor is listening
       expect(calls).toBe(0);
       for (const net of ['198.51.100.0/24', '203.0.113.0/24', '198.18.0.0/15'])
-        await ns.exec(['ip', 'route', 'add', net, 'dev', 'm0', 'proto', 'bird']);
+        await birdRoute(namespace(), 'add', net, 'm0');
       expect(await until(() => calls > 0, 3000)).toBe(true);
       await sleep(300);
       expect(calls).toBe(1);
     } finally {
       monitor.stop();
     }
-    await ns.exec(['ip', 'route', 'del', '198.51.100.0/24', 'dev', 'm0']);
+    await birdRoute(namespace(), 'del', '198.51.100.0/24', 'm0');
     await sleep(300);
     expect(calls).toBe(1);
   });

@@ -4,30 +4,21 @@
  * route when one of its next-hop devices goes away, so without the release a
  * closing link blackholes the flows of its sibling tunnels too.
  */
-import {
-  cleanupNamespaces,
-  createNetns,
-  mustRunPrivileged,
-  type Netns,
-  uniquePrefix,
-} from '@wg-gateway/testkit/netns';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mustRunPrivileged } from '@wg-gateway/testkit/netns';
+import { describe, expect, it } from 'vitest';
 import { commandRunner } from '../src/system/command.js';
 import { KernelRouteReleaser } from '../src/system/nexthop-prune.js';
-
-const prefix = uniquePrefix('wrr');
+import { addVethLink, useRouteNamespace } from './support/route-namespace.js';
 
 describe.runIf(mustRunPrivileged())('route release before a link is deleted', () => {
-  let ns: Netns;
-  const ip = (...args: string[]) => ns.exec(['ip', ...args]);
+  const namespace = useRouteNamespace('wrr', []);
+  const ip = (...args: string[]) => namespace().exec(['ip', ...args]);
   /** Links `l1`, `l2` and BIRD-like multipath routes through both, both families. */
   async function twoLinks(): Promise<void> {
     for (const dev of ['l1', 'l2']) {
-      await ns.exec(['ip', 'link', 'del', dev]).catch(() => undefined);
-      // veth (the kernel here has no dummy module); the peer end only makes it up.
-      await ip('link', 'add', dev, 'type', 'veth', 'peer', 'name', `${dev}p`);
-      await ip('link', 'set', `${dev}p`, 'up');
-      await ip('link', 'set', dev, 'up');
+      await ip('link', 'del', dev).catch(() => undefined);
+      // veth: the kernel here has no dummy module.
+      await addVethLink(namespace(), dev);
       // Every link has the same address, as the gateway's tunnels do.
       await ip('addr', 'add', '169.254.0.1/24', 'dev', dev);
     }
@@ -42,14 +33,6 @@ describe.runIf(mustRunPrivileged())('route release before a link is deleted', ()
     v6: (await ip('-6', 'route', 'show', 'proto', 'bird')).stdout,
   });
 
-  beforeAll(async () => {
-    await cleanupNamespaces(prefix);
-    ns = await createNetns(`${prefix}a`);
-  });
-  afterAll(async () => {
-    await cleanupNamespaces(prefix);
-  });
-
   it('the kernel: deleting one next-hop device drops the whole IPv4 multipath route (IPv6 keeps the other)', async () => {
     await twoLinks();
     await ip('link', 'del', 'l1');
@@ -60,7 +43,7 @@ describe.runIf(mustRunPrivileged())('route release before a link is deleted', ()
 
   it('released first: both families keep their route through the other link', async () => {
     await twoLinks();
-    const releaser = new KernelRouteReleaser(commandRunner({ prefix: ns.enter }));
+    const releaser = new KernelRouteReleaser(commandRunner({ prefix: namespace().enter }));
     expect(await releaser.releaseInterfaces(['l1'])).toEqual([]);
     await ip('link', 'del', 'l1');
     const r = await routes();

@@ -13,6 +13,7 @@ import { KeepalivedAdapter } from '../src/keepalived/keepalived-adapter.js';
 import { waitUntil } from '../src/system/process.js';
 import { CHECK_ROUTE_SCRIPT } from '../src/system/scripts.js';
 import { useDaemonPair, vrrpPairView } from './support/daemon-pair.js';
+import { birdRoute } from './support/route-namespace.js';
 
 const ROUTES = ['198.18.2.0/24', '198.18.3.0/24', '2001:db8:2::/48'] as const;
 
@@ -34,21 +35,6 @@ const model: KeepalivedModel = {
   advertIntervalSeconds: 0.1,
 };
 
-/** Equivalent to: `ip [-6] route add|del PREFIX dev veth0 proto bird`. */
-async function route(ns: Netns, verb: 'add' | 'del', prefix: string): Promise<void> {
-  await ns.exec([
-    'ip',
-    ...(prefix.includes(':') ? ['-6'] : []),
-    'route',
-    verb,
-    prefix,
-    'dev',
-    'veth0',
-    'proto',
-    'bird',
-  ]);
-}
-
 describe.runIf(mustRunPrivileged())('degrading VRRP with two real Keepalived units', () => {
   let ka: KeepalivedAdapter;
   let kb: KeepalivedAdapter;
@@ -69,7 +55,7 @@ describe.runIf(mustRunPrivileged())('degrading VRRP with two real Keepalived uni
       });
     ka = mk(pair.a, 'a');
     kb = mk(pair.b, 'b');
-    for (const ns of [pair.a, pair.b]) for (const p of ROUTES) await route(ns, 'add', p);
+    for (const ns of [pair.a, pair.b]) for (const p of ROUTES) await birdRoute(ns, 'add', p);
   });
 
   const view = () => vrrpPairView(ka, kb);
@@ -93,7 +79,7 @@ describe.runIf(mustRunPrivileged())('degrading VRRP with two real Keepalived uni
   });
 
   it('the unit missing a route loses a point and the VIPs go to the unit with more routes', async () => {
-    await route(pair.b, 'del', ROUTES[0]);
+    await birdRoute(pair.b, 'del', ROUTES[0]);
     expect(await settle('a: MASTER/254, b: BACKUP/253')).toBe(true);
     const { stdout } = await pair.a.exec(['ip', '-o', 'addr', 'show', 'dev', 'veth0']);
     expect(stdout).toContain(' 192.0.2.10/24');
@@ -101,12 +87,12 @@ describe.runIf(mustRunPrivileged())('degrading VRRP with two real Keepalived uni
   });
 
   it('a unit missing more routes always has the lower priority; nobody goes FAULT', async () => {
-    await route(pair.a, 'del', ROUTES[0]);
-    await route(pair.a, 'del', ROUTES[2]);
+    await birdRoute(pair.a, 'del', ROUTES[0]);
+    await birdRoute(pair.a, 'del', ROUTES[2]);
     expect(await settle('a: BACKUP/252, b: MASTER/253')).toBe(true);
     // Every remote route gone on b: still BACKUP at 251, never FAULT, and a (252) takes over.
-    await route(pair.b, 'del', ROUTES[1]);
-    await route(pair.b, 'del', ROUTES[2]);
+    await birdRoute(pair.b, 'del', ROUTES[1]);
+    await birdRoute(pair.b, 'del', ROUTES[2]);
     expect(await settle('a: MASTER/252, b: BACKUP/251')).toBe(true);
   });
 });

@@ -17,23 +17,9 @@ import { createLogger } from '../src/log.js';
 import { waitUntil } from '../src/system/process.js';
 import { CHECK_ROUTE_SCRIPT } from '../src/system/scripts.js';
 import { useDaemonPair, vrrpPairView } from './support/daemon-pair.js';
+import { birdRoute } from './support/route-namespace.js';
 
 const ROUTES = ['198.18.2.0/24', '2001:db8:2::/48'] as const;
-
-/** Equivalent to: `ip [-6] route add|del PREFIX dev veth0 proto bird`. */
-async function route(ns: Netns, verb: 'add' | 'del', prefix: string): Promise<void> {
-  await ns.exec([
-    'ip',
-    ...(prefix.includes(':') ? ['-6'] : []),
-    'route',
-    verb,
-    prefix,
-    'dev',
-    'veth0',
-    'proto',
-    'bird',
-  ]);
-}
 
 describe.runIf(mustRunPrivileged())('Keepalived track files written by RouteTrackFiles', () => {
   let ka: KeepalivedAdapter;
@@ -79,7 +65,7 @@ describe.runIf(mustRunPrivileged())('Keepalived track files written by RouteTrac
     const log = createLogger({ level: 'silent' });
     fa = new RouteTrackFiles({ run: pair.runIn(pair.a), log });
     fb = new RouteTrackFiles({ run: pair.runIn(pair.b), log });
-    for (const ns of [pair.a, pair.b]) for (const p of ROUTES) await route(ns, 'add', p);
+    for (const ns of [pair.a, pair.b]) for (const p of ROUTES) await birdRoute(ns, 'add', p);
   });
 
   const view = () => vrrpPairView(ka, kb);
@@ -108,23 +94,23 @@ describe.runIf(mustRunPrivileged())('Keepalived track files written by RouteTrac
   it('a lost route lowers the holder by its weight as soon as its file says 1; the other unit takes the VIPs', async () => {
     const holder = (await view()).startsWith('a: MASTER') ? 'a' : 'b';
     const [ns, files] = holder === 'a' ? [pair.a, fa] : [pair.b, fb];
-    await route(ns, 'del', ROUTES[1]);
+    await birdRoute(ns, 'del', ROUTES[1]);
     await files.refresh();
     expect(await readFile(join(runDir(holder), TRACK_DIR_NAME, 'wg_gateway_route_1'), 'utf8')).toBe('1\n');
     await settle(holder === 'a' ? 'a: BACKUP/253, b: MASTER/254' : 'a: MASTER/254, b: BACKUP/253');
     // Every route gone: one point per file, never FAULT.
-    await route(ns, 'del', ROUTES[0]);
+    await birdRoute(ns, 'del', ROUTES[0]);
     await files.refresh();
     await settle(holder === 'a' ? 'a: BACKUP/252, b: MASTER/254' : 'a: MASTER/254, b: BACKUP/252');
     // Back: the file returns to 0 and the priority to 254.
-    for (const p of ROUTES) await route(ns, 'add', p);
+    for (const p of ROUTES) await birdRoute(ns, 'add', p);
     await files.refresh();
     await settle(holder === 'a' ? 'a: BACKUP/254, b: MASTER/254' : 'a: MASTER/254, b: BACKUP/254');
   });
 
   it('the check script passes while its file says 1 (the loss counts once)', async () => {
     const dir = join(runDir('a'), TRACK_DIR_NAME);
-    await route(pair.a, 'del', ROUTES[0]);
+    await birdRoute(pair.a, 'del', ROUTES[0]);
     try {
       await fa.refresh();
       const check = async () =>
@@ -142,7 +128,7 @@ describe.runIf(mustRunPrivileged())('Keepalived track files written by RouteTrac
       expect(await readFile(join(dir, 'wg_gateway_route_0'), 'utf8')).toBe('0\n');
       expect(await check()).toBe(1);
     } finally {
-      await route(pair.a, 'add', ROUTES[0]);
+      await birdRoute(pair.a, 'add', ROUTES[0]);
     }
   });
 });
