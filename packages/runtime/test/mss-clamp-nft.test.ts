@@ -79,6 +79,12 @@ describe.runIf(mustRunPrivileged())('MSS clamping table (nft, inside a namespace
     // Answered from what it knows: no `nft` run, so the flush is not seen yet.
     expect(await daemon.isRunning()).toBe(true);
     expect(await daemon.apply(text)).toEqual({ changed: false });
+    // A table event (the gateway's `nft monitor tables`) ends the trust: it asks, sees the flush.
+    daemon.invalidate();
+    expect(await daemon.isRunning()).toBe(false);
+    expect(await daemon.reload()).toBeUndefined();
+    expect(await daemon.isRunning()).toBe(true);
+    await ns.exec(['nft', 'flush', 'ruleset']);
     // stop() always asks: the table is gone, nothing to delete.
     expect(await daemon.stop()).toBe(false);
     expect(await daemon.isRunning()).toBe(false);

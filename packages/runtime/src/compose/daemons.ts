@@ -153,8 +153,11 @@ export function createDaemons(group: GroupConfig, rt: RuntimeSettings, readOnly:
         name: 'mss-clamp',
         table: MSS_CLAMP_TABLE,
         configPath: mssClampFile(group, rt),
-        // A steady reconcile spawns no `nft` (issue 12); a deleted table is back within 30 s.
-        recheckMs: 30_000,
+        // A steady reconcile spawns no `nft` (issue 12): the daemon loop
+        // invalidates this on every `nft monitor tables` event, so a deleted
+        // table is back at the next reconcile; 10 min covers a monitor that
+        // could not run.
+        recheckMs: 600_000,
       })
     : undefined;
   return {

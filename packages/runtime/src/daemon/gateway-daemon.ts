@@ -18,7 +18,7 @@ import { createLogger, type Logger } from '../log.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { type MetricsServer, startMetricsServer } from '../metrics/metrics-server.js';
 import { commandRunner } from '../system/command.js';
-import { RouteMonitor } from '../system/route-monitor.js';
+import { EventMonitor } from '../system/event-monitor.js';
 import { GatewayRunner, type TriggerReason } from './gateway-runner.js';
 
 /** Options of {@link GatewayDaemon}. */
@@ -270,9 +270,20 @@ export class GatewayDaemon {
     // `ip monitor route`: a steady gateway spawns nothing for them. The slow
     // timer only covers a monitor that could not run.
     const monitor = trackFiles
-      ? new RouteMonitor({ onChange: () => void trackFiles.refresh(), log: this.logger })
+      ? new EventMonitor({ onChange: () => void trackFiles.refresh(), log: this.logger })
       : undefined;
     monitor?.start();
+    // The MSS clamping table is trusted between reconciles; any table event
+    // (someone flushed the ruleset, or our own load) makes the next one look.
+    const mssClamp = gw.mssClamp;
+    const tables = mssClamp
+      ? new EventMonitor({
+          command: ['nft', 'monitor', 'tables'],
+          onChange: () => mssClamp.invalidate(),
+          log: this.logger,
+        })
+      : undefined;
+    tables?.start();
     const trackTimer = trackFiles
       ? setInterval(() => void trackFiles.refresh(), TRACK_FALLBACK_MS)
       : undefined;
@@ -282,6 +293,7 @@ export class GatewayDaemon {
     } finally {
       reroute?.stop();
       monitor?.stop();
+      tables?.stop();
       clearInterval(trackTimer);
       // Left at 1, a file would hold the priority down after this process
       // is gone; at 0 the track scripts alone check the routes. A config

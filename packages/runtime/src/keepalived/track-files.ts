@@ -6,7 +6,7 @@
  * Keepalived watches the files with inotify and applies the weight as soon
  * as one is replaced, where a track script would wait for its next run (up
  * to its interval). Written when fast reroute prunes next hops, after each
- * reconcile, on every kernel route change (`RouteMonitor`) and on a slow timer; the track scripts pass while their file
+ * reconcile, on every kernel route change (`EventMonitor`) and on a slow timer; the track scripts pass while their file
  * holds `1` (the loss counts once) and stay the check whenever nothing
  * writes the files.
  * @module

@@ -21,9 +21,11 @@ export interface NftTableDaemonOptions extends Omit<ConfiguredDaemonOptions, 'mo
   readonly nftCommand?: string;
   /**
    * Trust a table seen loaded (or loaded here) for this long before asking
-   * `nft` again, in ms (default 0: ask every time). The gateway uses 30 s so
-   * a steady reconcile spawns no `nft`; a table someone deleted is loaded
-   * again within that time.
+   * `nft` again, in ms (default 0: ask every time), unless {@link
+   * NftTableDaemon.invalidate} is called sooner. The gateway uses 10 min and
+   * invalidates on every `nft monitor tables` event, so a steady reconcile
+   * spawns no `nft` and a table someone deleted is loaded again at the next
+   * reconcile.
    */
   readonly recheckMs?: number;
 }
@@ -62,6 +64,11 @@ export class NftTableDaemon extends ConfiguredDaemon {
     const loaded = (await this.run([this.#nft, 'list', 'table', 'inet', this.#table])).code === 0;
     this.#seenAt = loaded ? Date.now() : undefined;
     return loaded;
+  }
+
+  /** Forget that the table was seen loaded: the next {@link isRunning} asks `nft` (a table changed). */
+  invalidate(): void {
+    this.#seenAt = undefined;
   }
 
   /** Load the installed file (one transaction). Equivalent to: `nft -f FILE`. */

@@ -1,19 +1,22 @@
 /**
- * Kernel route changes as events, without polling: one long-lived
- * `ip monitor route` child for as long as the monitor runs (restarted with
- * backoff when it exits), and a debounced callback per burst of changes. A
- * steady gateway then spawns nothing to learn that its routes did not change.
+ * Kernel changes as events, without polling: one long-lived monitor child
+ * (`ip monitor route` by default, or e.g. `nft monitor tables`) for as long
+ * as the monitor runs (restarted with backoff when it exits), and a
+ * debounced callback per burst of output. A steady gateway then spawns
+ * nothing to learn that nothing changed.
  * @module
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Logger } from '../log.js';
 
-/** Options of {@link RouteMonitor}. */
-export interface RouteMonitorOptions {
-  /** Called once per burst of route changes (after {@link RouteMonitorOptions.debounceMs}). */
+/** Options of {@link EventMonitor}. */
+export interface EventMonitorOptions {
+  /** Called once per burst of events (after {@link EventMonitorOptions.debounceMs}). */
   readonly onChange: () => void;
   /** Quiet time that ends a burst; default 20 ms (BIRD installs a recomputation's routes within it). */
   readonly debounceMs?: number;
+  /** The monitor command, printing a line per event; default `ip monitor route`. */
+  readonly command?: readonly string[];
   /** Command prefix, e.g. `nsenter …` to watch another namespace (tests). */
   readonly prefix?: readonly string[];
   readonly log?: Logger;
@@ -24,18 +27,19 @@ const RESTART_MIN_MS = 1000;
 const RESTART_MAX_MS = 30_000;
 
 /**
- * Watches the kernel's IPv4 and IPv6 routes. Equivalent to: `ip monitor
- * route`, calling back after each quiet `debounceMs`.
+ * Watches a kernel event stream (default: IPv4 and IPv6 routes).
+ * Equivalent to: `ip monitor route` (or the given command), calling back
+ * after each quiet `debounceMs`.
  */
-export class RouteMonitor {
-  readonly #o: RouteMonitorOptions;
+export class EventMonitor {
+  readonly #o: EventMonitorOptions;
   #child: ChildProcess | undefined;
   #debounce: NodeJS.Timeout | undefined;
   #restart: NodeJS.Timeout | undefined;
   #backoffMs = RESTART_MIN_MS;
   #running = false;
 
-  constructor(options: RouteMonitorOptions) {
+  constructor(options: EventMonitorOptions) {
     this.#o = options;
   }
 
@@ -56,7 +60,8 @@ export class RouteMonitor {
   }
 
   #spawn(): void {
-    const [file, ...args] = [...(this.#o.prefix ?? []), 'ip', 'monitor', 'route'];
+    const command = this.#o.command ?? ['ip', 'monitor', 'route'];
+    const [file, ...args] = [...(this.#o.prefix ?? []), ...command];
     const child = spawn(file as string, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     this.#child = child;
     child.stdout?.on('data', () => {
@@ -67,10 +72,10 @@ export class RouteMonitor {
         if (this.#running) this.#o.onChange();
       }, this.#o.debounceMs ?? 20);
     });
-    child.on('error', (e) => this.#o.log?.warn({ err: e }, 'route monitor could not start'));
+    child.on('error', (e) => this.#o.log?.warn({ err: e, command }, 'event monitor could not start'));
     child.on('close', (code) => {
       if (!this.#running || this.#child !== child) return;
-      this.#o.log?.warn({ code, retryMs: this.#backoffMs }, 'route monitor exited; restarting');
+      this.#o.log?.warn({ code, command, retryMs: this.#backoffMs }, 'event monitor exited; restarting');
       this.#restart = setTimeout(() => {
         if (this.#running) this.#spawn();
       }, this.#backoffMs);

@@ -1,11 +1,13 @@
 /**
- * The route monitor behind the track files: a real `ip monitor route` in a
- * namespace reports a route change once per burst, nothing after stop, and
- * a monitor process that exits is started again (and reported as a change).
+ * The event monitor behind the track files and the MSS clamping table: a
+ * real `ip monitor route` in a namespace reports a route change once per
+ * burst, nothing after stop; `nft monitor tables` reports a table added or
+ * deleted; a monitor process that exits is started again (and reported as a
+ * change).
  */
 import { mustRunPrivileged } from '@wg-gateway/testkit';
 import { describe, expect, it } from 'vitest';
-import { RouteMonitor } from '../src/system/route-monitor.js';
+import { EventMonitor } from '../src/system/event-monitor.js';
 import { birdRoute, useRouteNamespace } from './support/route-namespace.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,7 +26,7 @@ describe.runIf(mustRunPrivileged())('route monitor', () => {
 
   it('calls back once per burst of route changes, and not after stop', async () => {
     let calls = 0;
-    const monitor = new RouteMonitor({ onChange: () => calls++, prefix: namespace().enter, debounceMs: 100 });
+    const monitor = new EventMonitor({ onChange: () => calls++, prefix: namespace().enter, debounceMs: 100 });
     monitor.start();
     try {
       await sleep(300); // the monitor is listening
@@ -42,10 +44,30 @@ describe.runIf(mustRunPrivileged())('route monitor', () => {
     expect(calls).toBe(1);
   });
 
+  it('watches another event stream: nftables tables (MSS clamping is trusted between its events)', async () => {
+    let calls = 0;
+    const monitor = new EventMonitor({
+      command: ['nft', 'monitor', 'tables'],
+      onChange: () => calls++,
+      prefix: namespace().enter,
+    });
+    monitor.start();
+    try {
+      await sleep(300);
+      await namespace().exec(['nft', 'add', 'table', 'inet', 'wg_gateway_evtest']);
+      expect(await until(() => calls > 0, 3000)).toBe(true);
+      const seen = calls;
+      await namespace().exec(['nft', 'delete', 'table', 'inet', 'wg_gateway_evtest']);
+      expect(await until(() => calls > seen, 3000)).toBe(true);
+    } finally {
+      monitor.stop();
+    }
+  });
+
   it('starts a monitor process that exited again, and reports it as a change', async () => {
     let calls = 0;
     // A "monitor" that exits at once, every time.
-    const monitor = new RouteMonitor({ onChange: () => calls++, prefix: ['sh', '-c', 'exit 3', '--'] });
+    const monitor = new EventMonitor({ onChange: () => calls++, prefix: ['sh', '-c', 'exit 3', '--'] });
     monitor.start();
     try {
       // Exits at 0 s and again after the 1 s backoff.
