@@ -213,8 +213,8 @@ export class GatewayDaemon {
     });
     this.#current = gw;
     const { group, runtime } = config;
-    // The Keepalived track files: rewritten the moment fast reroute prunes,
-    // after each reconcile and on the track scripts' interval.
+    // The Keepalived track files: rewritten the moment fast reroute prunes
+    // and on every route change (the monitor below).
     const trackFiles = gw.keepalived
       ? new RouteTrackFiles({ run: commandRunner({ timeoutMs: 5000 }), log: this.logger })
       : undefined;

@@ -5,8 +5,9 @@
  * any prefix of that script has no BIRD kernel route and `0` otherwise.
  * Keepalived watches the files with inotify and applies the weight as soon
  * as one is replaced, where a track script would wait for its next run (up
- * to its interval). Written when fast reroute prunes next hops, after each
- * reconcile, on every kernel route change (`EventMonitor`) and on a slow timer; the track scripts pass while their file
+ * to its interval). Written when fast reroute prunes next hops, on every
+ * kernel route change (`EventMonitor`), when a reconcile changes which files
+ * Keepalived watches, and on a slow timer; the track scripts pass while their file
  * holds `1` (the loss counts once) and stay the check whenever nothing
  * writes the files.
  * @module
@@ -16,7 +17,7 @@ import { type Prefix, parsePrefix, prefixContains } from '@wg-gateway/core';
 import type { Logger } from '../log.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import type { CommandRunner } from '../system/command.js';
-import type { KernelRoute } from '../system/nexthop-prune.js';
+import { birdKernelRoutes, type KernelRoute } from '../system/nexthop-prune.js';
 
 /**
  * The track files' directory inside Keepalived's run directory (made by the
@@ -153,17 +154,12 @@ export class RouteTrackFiles {
     if (groups.length === 0) return;
     const routes = { 4: [] as KernelRoute[], 6: [] as KernelRoute[] };
     for (const family of [4, 6] as const) {
-      const r = await this.#o.run(['ip', '-j', `-${family}`, 'route', 'show', 'proto', 'bird']);
-      if (r.code !== 0) {
-        this.#o.log.warn({ stderr: r.stderr.trim() }, 'track files: kernel routes not readable');
+      const shown = await birdKernelRoutes(this.#o.run, family);
+      if ('failed' in shown) {
+        this.#o.log.warn({ family, stderr: shown.failed.stderr }, 'track files: kernel routes not readable');
         return;
       }
-      try {
-        routes[family] = JSON.parse(r.stdout || '[]') as KernelRoute[];
-      } catch {
-        this.#o.log.warn({ family }, 'track files: unparsable `ip -j route` output');
-        return;
-      }
+      routes[family] = shown.routes;
     }
     const missing = missingGroups(groups, routes);
     await this.#write(groups.map((g) => [g.file, missing.has(g.file) ? '1' : '0']));

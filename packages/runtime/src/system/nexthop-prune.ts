@@ -109,6 +109,26 @@ export function routeEditArgv(edit: RouteEdit): string[] {
   ];
 }
 
+/**
+ * BIRD's kernel routes of one family, or why they could not be read.
+ * Equivalent to: `ip -j -F route show proto bird`.
+ */
+export async function birdKernelRoutes(
+  run: CommandRunner,
+  family: 4 | 6,
+): Promise<
+  { routes: KernelRoute[] } | { failed: { readonly argv: readonly string[]; readonly stderr: string } }
+> {
+  const argv = ['ip', '-j', `-${family}`, 'route', 'show', 'proto', 'bird'];
+  const shown = await run(argv);
+  if (shown.code !== 0) return { failed: { argv, stderr: shown.stderr.trim() } };
+  try {
+    return { routes: JSON.parse(shown.stdout || '[]') as KernelRoute[] };
+  } catch {
+    return { failed: { argv, stderr: 'unparsable JSON' } };
+  }
+}
+
 /** What {@link pruneNexthops} did. */
 export interface PruneResult {
   readonly edits: number;
@@ -131,19 +151,12 @@ export async function pruneNexthops(
   let edits = 0;
   await Promise.all(
     families.map(async (family) => {
-      const argv = ['ip', '-j', `-${family}`, 'route', 'show', 'proto', 'bird'];
-      const shown = await run(argv);
-      if (shown.code !== 0) {
-        failed.push({ argv, stderr: shown.stderr.trim() });
+      const shown = await birdKernelRoutes(run, family);
+      if ('failed' in shown) {
+        failed.push(shown.failed);
         return;
       }
-      let routes: KernelRoute[];
-      try {
-        routes = JSON.parse(shown.stdout || '[]') as KernelRoute[];
-      } catch {
-        failed.push({ argv, stderr: 'unparsable JSON' });
-        return;
-      }
+      const { routes } = shown;
       await Promise.all(
         nexthopPruneEdits(family, routes, deadInterfaces).map(async (edit) => {
           const editArgv = routeEditArgv(edit);
