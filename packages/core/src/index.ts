@@ -122,6 +122,7 @@ export {
 } from './gateway-report.js';
 export { HOSTNAME_MAX_LENGTH, type Ingress, isHostname, parseHostname, parseIngress } from './ingress.js';
 export { type KeyPair, type KeySource, NodeKeySource, seededKeySource } from './keys.js';
+export { type LinkNexthop, linkNexthops } from './link-nexthops.js';
 export {
   clampedMss,
   MSS_CLAMP_TABLE,

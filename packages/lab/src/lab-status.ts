@@ -1,7 +1,8 @@
 /**
  * What each unit of a lab looks like now, read from inside its namespace:
- * WireGuard interfaces (name, MTU, handshake), BIRD kernel routes with their
- * next hops, VRRP states, the gateway's last report. Never reads private keys.
+ * WireGuard interfaces (name, MTU, handshake), the kernel routes the links
+ * carry (BIRD's, or the gateway's early route while one wins) with their next
+ * hops, VRRP states, the gateway's last report. Never reads private keys.
  * @module
  */
 import type { Problem } from '@wg-gateway/core';
@@ -18,11 +19,13 @@ export interface InterfaceStatus {
   readonly handshake: number;
 }
 
-/** One BIRD route in the kernel. */
+/** The kernel route used for one remote prefix. */
 export interface RouteStatus {
   readonly prefix: string;
   /** Next-hop devices (one per ECMP path). */
   readonly nexthops: readonly string[];
+  /** `bird`, or `early`: the gateway's route for a link that came up before BIRD computed it. */
+  readonly source: 'bird' | 'early';
 }
 
 /** Everything about one unit. */
@@ -41,8 +44,46 @@ export interface UnitStatus {
 
 interface IpRoute {
   dst: string;
+  protocol?: string;
+  metric?: number;
   dev?: string;
   nexthops?: { dev?: string }[];
+}
+
+/** The kernel protocol number of the gateway's early routes (runtime's `EARLY_ROUTE_PROTOCOL`). */
+const EARLY = '57';
+
+/**
+ * The route the kernel uses for each destination among BIRD's and the early
+ * routes (the lowest metric), from `ip -j -4 route show` and `-6` output.
+ */
+export function linkRoutes(...outputs: readonly string[]): RouteStatus[] {
+  const best = new Map<string, IpRoute>();
+  for (const text of outputs) {
+    let all: IpRoute[];
+    try {
+      all = JSON.parse(text.trim() || '[]') as IpRoute[];
+    } catch {
+      continue;
+    }
+    for (const r of all) {
+      if (r.protocol !== 'bird' && r.protocol !== EARLY) continue;
+      const held = best.get(r.dst);
+      if (!held || (r.metric ?? 0) < (held.metric ?? 0)) best.set(r.dst, r);
+    }
+  }
+  return [...best.values()].map((r) => ({
+    prefix: r.dst,
+    nexthops: r.nexthops ? r.nexthops.map((n) => n.dev ?? '?') : r.dev ? [r.dev] : [],
+    source: r.protocol === EARLY ? 'early' : 'bird',
+  }));
+}
+
+/** Whether `routes` hold every wanted prefix with at least its number of next hops. */
+export function missingRoutes(want: ReadonlyMap<string, number>, routes: readonly RouteStatus[]): string[] {
+  return [...want]
+    .filter(([prefix, n]) => !routes.some((r) => sameDst(r.prefix, prefix) && r.nexthops.length >= n))
+    .map(([prefix]) => prefix);
 }
 interface IpLink {
   ifname: string;
@@ -92,8 +133,8 @@ export async function unitStatus(lab: Lab, site: SitePlan, unit: UnitPlan): Prom
     ns.tryExec(['wg', 'show', 'all', 'latest-handshakes'], 10_000),
     ns.tryExec(['wg', 'show', 'all', 'listen-port'], 10_000),
     json<IpLink>(lab, unit.name, ['ip', '-j', 'link', 'show']),
-    json<IpRoute>(lab, unit.name, ['ip', '-j', '-4', 'route', 'show', 'proto', 'bird']),
-    json<IpRoute>(lab, unit.name, ['ip', '-j', '-6', 'route', 'show', 'proto', 'bird']),
+    ns.tryExec(['ip', '-j', '-4', 'route', 'show'], 10_000),
+    ns.tryExec(['ip', '-j', '-6', 'route', 'show'], 10_000),
     readVrrpStates(lab.paths(unit.name).keepalivedRun).catch(() => [] as VrrpState[]),
     lab.driverPid(unit.name),
   ]);
@@ -114,13 +155,8 @@ export async function unitStatus(lab: Lab, site: SitePlan, unit: UnitPlan): Prom
     listenPort: listen.get(name),
     handshake: handshakes.get(name) ?? 0,
   }));
-  const routes = [...r4, ...r6].map((r) => ({
-    prefix: r.dst,
-    nexthops: r.nexthops ? r.nexthops.map((n) => n.dev ?? '?') : r.dev ? [r.dev] : [],
-  }));
-  const missing = [...want.routes]
-    .filter(([prefix, n]) => !routes.some((r) => sameDst(r.prefix, prefix) && r.nexthops.length >= n))
-    .map(([prefix]) => prefix);
+  const routes = linkRoutes(r4.stdout, r6.stdout);
+  const missing = missingRoutes(want.routes, routes);
   return {
     unit: unit.name,
     site: site.name,

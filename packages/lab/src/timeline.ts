@@ -2,14 +2,15 @@
  * A convergence timeline: while something changes (a new peering, `lab up`),
  * poll every unit at a short interval and note when each step was first
  * seen — every expected interface exists, every one has a handshake, every
- * OSPF neighbour is Full, every remote prefix has full ECMP in the kernel —
+ * OSPF neighbour is Full, every remote prefix has full ECMP in the kernel
+ * (the route the kernel uses: BIRD's or the gateway's early route) —
  * and when every client ping between the sites first passes in one poll. The steps are what the issue 12
  * targets are made of, so a slow convergence shows which step holds it up.
  * @module
  */
 import type { Lab } from './lab.js';
 import { clientAddresses, pingOnce } from './lab-checks.js';
-import { expectedOfSite, sameDst } from './lab-status.js';
+import { expectedOfSite, linkRoutes, missingRoutes } from './lab-status.js';
 import type { SitePlan } from './topology.js';
 import { sleep } from './wait.js';
 
@@ -53,17 +54,16 @@ const SEP = '@@wg-gateway-timeline@@';
 /**
  * One unit's steps from one command in its namespace (a poll must be cheap
  * to be fine-grained). Equivalent to: `wg show all latest-handshakes; ip -j
- * -4 route show proto bird; ip -j -6 route show proto bird; birdc -s SOCKET
- * show ospf neighbors`.
+ * -4 route show; ip -j -6 route show; birdc -s SOCKET show ospf neighbors`.
  */
 async function snapshot(lab: Lab, site: SitePlan, unit: string): Promise<UnitSnapshot> {
   const want = expectedOfSite(lab.plan, site);
   const script = [
     'wg show all latest-handshakes',
     `echo ${SEP}`,
-    'ip -j -4 route show proto bird',
+    'ip -j -4 route show',
     `echo ${SEP}`,
-    'ip -j -6 route show proto bird',
+    'ip -j -6 route show',
     `echo ${SEP}`,
     `birdc -s '${lab.paths(unit).birdSocket}' show ospf neighbors`,
   ].join('; ');
@@ -74,16 +74,7 @@ async function snapshot(lab: Lab, site: SitePlan, unit: string): Promise<UnitSna
     const [name, , ts] = line.split('\t');
     if (name && ts !== undefined) handshakes.set(name, Math.max(handshakes.get(name) ?? 0, Number(ts)));
   }
-  const routes = [r4, r6].flatMap((text) => {
-    try {
-      return JSON.parse(text.trim() || '[]') as { dst: string; dev?: string; nexthops?: unknown[] }[];
-    } catch {
-      return [];
-    }
-  });
-  const complete = [...want.routes].every(([prefix, n]) =>
-    routes.some((x) => sameDst(x.dst, prefix) && (x.nexthops?.length ?? (x.dev ? 1 : 0)) >= n),
-  );
+  const complete = missingRoutes(want.routes, linkRoutes(r4, r6)).length === 0;
   const full = ospf.split('\n').filter((l) => /\sFull\//.test(l)).length;
   const n = want.interfaces;
   const handshaked = [...handshakes.values()].filter((t) => t > 0).length;

@@ -58,8 +58,8 @@ describe.runIf(mustRunPrivileged())('route release before a link is deleted', ()
       stderr: 'RTNETLINK answers: Operation not permitted',
     }));
     expect(await failing.releaseInterfaces(['l2'])).toEqual([
-      'ip -j -4 route show proto bird: RTNETLINK answers: Operation not permitted',
-      'ip -j -6 route show proto bird: RTNETLINK answers: Operation not permitted',
+      'ip -j -4 route show: RTNETLINK answers: Operation not permitted',
+      'ip -j -6 route show: RTNETLINK answers: Operation not permitted',
     ]);
   });
 });

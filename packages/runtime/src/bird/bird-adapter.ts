@@ -4,7 +4,7 @@
  * host's systemd unit.
  * @module
  */
-import { birdDaemon, type DaemonSpec } from '@wg-gateway/core';
+import { birdDaemon, type DaemonSpec, type LinkNexthop, linkNexthops } from '@wg-gateway/core';
 import {
   ConfiguredDaemon,
   type ConfiguredDaemonOptions,
@@ -48,6 +48,7 @@ export class BirdAdapter extends ConfiguredDaemon {
   readonly #o: BirdAdapterOptions;
   readonly socketPath: string;
   readonly pidPath: string;
+  #links: readonly LinkNexthop[] = [];
 
   constructor(options: BirdAdapterOptions) {
     super(options);
@@ -61,7 +62,23 @@ export class BirdAdapter extends ConfiguredDaemon {
    * it renders only the fragment (see core's `birdIncludeFragment`).
    */
   daemonSpec(): DaemonSpec {
-    return birdDaemon(this, { include: this.options.include !== undefined });
+    const spec = birdDaemon(this, { include: this.options.include !== undefined });
+    return {
+      ...spec,
+      render: (desired) => {
+        this.#links = linkNexthops(desired);
+        return spec.render(desired);
+      },
+    };
+  }
+
+  /**
+   * The links of the last rendered config as next hops for their remote
+   * units' prefixes (what the early routes use; empty before the first
+   * reconcile).
+   */
+  get links(): readonly LinkNexthop[] {
+    return this.#links;
   }
 
   /** Equivalent to: `bird -p -c FILE`. */

@@ -7,8 +7,9 @@
  * hash some flows into the dead tunnel. This watcher polls BIRD's OSPF
  * neighbours over the control socket and, when a link's adjacency leaves
  * `Full`, takes that link's next hops out of BIRD's kernel routes at once
- * (the same routes BIRD installs at its next tick). Nothing is added: a link
- * coming back waits for BIRD's own route computation. A few seconds after a
+ * (the same routes BIRD installs at its next tick). Nothing is added here; a
+ * link coming (back) up is the early routes' concern (`early-routes.ts`,
+ * fed by {@link FastRerouteOptions.onAdjacencies}). A few seconds after a
  * prune the kernel protocols are re-fed (`reload out`), so that an adjacency
  * that dropped and came back within one tick (BIRD's routes unchanged, hence
  * not re-exported) does not leave a next hop missing until BIRD's next
@@ -72,6 +73,12 @@ export interface FastRerouteOptions {
   readonly log: Logger;
   /** Called after each prune (tests, metrics). */
   readonly onPrune?: (lost: ReadonlyMap<4 | 6, ReadonlySet<string>>, result: PruneResult) => void;
+  /**
+   * Called after every poll with the Full adjacencies (`family:interface`,
+   * {@link fullAdjacencies}), or undefined when BIRD could not be read
+   * (the early routes follow them).
+   */
+  readonly onAdjacencies?: (full: ReadonlySet<string> | undefined) => void;
 }
 
 /** Polls BIRD's OSPF neighbours and prunes the next hops of links that lost theirs; see the module doc. */
@@ -134,6 +141,7 @@ export class FastReroute {
       const now = fullAdjacencies(await this.#control.ospfNeighbors());
       const before = this.#full;
       this.#full = now;
+      this.#o.onAdjacencies?.(now);
       // A prune whose re-feed never ran (this process was killed within
       // RESYNC_DELAY_MS of it, or BIRD restarted) leaves next hops missing
       // that BIRD believes installed: re-feed once at the start and whenever
@@ -167,6 +175,7 @@ export class FastReroute {
       this.#control?.close();
       this.#control = undefined;
       this.#full = undefined;
+      this.#o.onAdjacencies?.(undefined);
     } finally {
       this.#busy = false;
     }

@@ -7,6 +7,7 @@
  * @module
  */
 import type { GatewayReport } from '@wg-gateway/core';
+import { EarlyRoutes } from '../bird/early-routes.js';
 import { FastReroute } from '../bird/fast-reroute.js';
 import { type BackendRegistry, defaultBackendRegistry } from '../compose/backend-registry.js';
 import { type GatewayConfig, loadGatewayConfig } from '../compose/config-document.js';
@@ -253,15 +254,27 @@ export class GatewayDaemon {
     );
     // With BFD on, take a dead link's next hops out of the kernel as soon as
     // BIRD drops its neighbour, instead of at BIRD's next OSPF tick (≤ 1 s).
+    // The same poll puts a link that has just come up into the kernel's
+    // routes at once (early routes), seconds before BIRD's own calculation.
     const bfd = group.routing.bfd;
+    const bird = gw.bird;
+    const early =
+      bird && bfd
+        ? new EarlyRoutes({
+            run: commandRunner({ timeoutMs: 5000 }),
+            log: this.logger,
+            links: () => bird.links,
+          })
+        : undefined;
     const reroute =
-      gw.bird && bfd
+      bird && bfd
         ? new FastReroute({
             socketPath: runtime.bird.socket,
             pollMs: Math.max(20, Math.round(bfd.intervalMs / 2)),
             run: commandRunner({ timeoutMs: 5000 }),
             log: this.logger,
             ...(trackFiles ? { onPrune: () => void trackFiles.refresh() } : {}),
+            ...(early ? { onAdjacencies: (full) => early.observe(full) } : {}),
           })
         : undefined;
     reroute?.start();
@@ -292,6 +305,8 @@ export class GatewayDaemon {
       await runner.start();
     } finally {
       reroute?.stop();
+      // BIRD's routes stay; the early ones go with the process that checks them.
+      await early?.stop().catch((e) => this.logger.warn({ err: e }, 'early routes: not withdrawn'));
       monitor?.stop();
       tables?.stop();
       clearInterval(trackTimer);

@@ -8,28 +8,23 @@ import type { LinkRoutingObservation, RoutingObserver } from '@wg-gateway/core';
 import { withBirdControl } from '../bird/bird-control.js';
 import { linkRouting } from '../bird/link-routing.js';
 import { type CommandRunner, commandRunner } from '../system/command.js';
-
-/** One route of `ip -j route show`. */
-interface IpRoute {
-  readonly dev?: string;
-  readonly nexthops?: readonly { readonly dev?: string }[];
-}
+import { birdKernelRoutes, nexthopsOf } from '../system/nexthop-prune.js';
 
 /**
- * Kernel routes installed by BIRD, counted per next-hop interface.
+ * Kernel routes installed by BIRD, counted per next-hop interface (the early
+ * routes do not count: a drain waits for BIRD's own view).
  * Equivalent to: `ip -j -4 route show proto bird; ip -j -6 route show proto bird`.
  * @throws Error naming the command when `ip` fails (a rotation then waits).
  */
 export async function birdRoutesByInterface(run: CommandRunner): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (const family of ['-4', '-6']) {
-    const argv = ['ip', '-j', family, 'route', 'show', 'proto', 'bird'];
-    const r = await run(argv);
-    if (r.code !== 0) throw new Error(`[runtime] ${argv.join(' ')} failed: ${r.stderr.trim()}`);
-    const routes = JSON.parse(r.stdout.trim() || '[]') as IpRoute[];
-    for (const route of routes) {
-      const devs = new Set([route.dev, ...(route.nexthops ?? []).map((n) => n.dev)]);
-      for (const dev of devs) if (dev) counts.set(dev, (counts.get(dev) ?? 0) + 1);
+  for (const family of [4, 6] as const) {
+    const shown = await birdKernelRoutes(run, family);
+    if ('failed' in shown)
+      throw new Error(`[runtime] ${shown.failed.argv.join(' ')} failed: ${shown.failed.stderr}`);
+    for (const route of shown.routes) {
+      for (const dev of new Set(nexthopsOf(route).map((n) => n.dev)))
+        counts.set(dev, (counts.get(dev) ?? 0) + 1);
     }
   }
   return counts;

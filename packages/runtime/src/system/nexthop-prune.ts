@@ -1,6 +1,7 @@
 /**
  * Removing the next hops through given interfaces from the kernel routes
- * BIRD installed (`proto bird`), as BIRD itself will at its next route
+ * the gateway's routing installed (BIRD's `proto bird` and the runtime's
+ * early routes, `proto 57`), as BIRD itself will at its next route
  * computation: a multipath route keeps its other next hops, a route left
  * with none is deleted.
  * @module
@@ -16,9 +17,20 @@ export interface KernelNexthop {
   readonly flags?: readonly string[];
 }
 
-/** One kernel route, as `ip -j route show proto bird` prints it (single next hop or `nexthops`). */
+/**
+ * The kernel route protocol number of the runtime's early routes (see
+ * `bird/early-routes.ts`); unassigned in iproute2's `rt_protos`.
+ */
+export const EARLY_ROUTE_PROTOCOL = '57';
+
+/** The route protocols whose routes carry traffic over the links: BIRD's and the early routes. */
+export const LINK_ROUTE_PROTOCOLS: readonly string[] = ['bird', EARLY_ROUTE_PROTOCOL];
+
+/** One kernel route, as `ip -j route show` prints it (single next hop or `nexthops`). */
 export interface KernelRoute {
   readonly dst: string;
+  /** `bird`, `57`, ...: absent means `bird` (what {@link birdKernelRoutes} reads). */
+  readonly protocol?: string;
   readonly metric?: number;
   readonly table?: string;
   readonly gateway?: string;
@@ -37,7 +49,8 @@ export type RouteEdit =
     }
   | { readonly kind: 'delete'; readonly family: 4 | 6; readonly route: KernelRoute };
 
-function nexthopsOf(route: KernelRoute): KernelNexthop[] {
+/** The next hops of a route, whether it has one or several. */
+export function nexthopsOf(route: KernelRoute): KernelNexthop[] {
   if (route.nexthops) return [...route.nexthops];
   if (route.dev === undefined) return [];
   return [
@@ -84,8 +97,8 @@ function nexthopArgs(n: KernelNexthop): string[] {
 
 /**
  * The `ip` argv of one edit. Equivalent to: `ip -F route replace DST proto
- * bird metric M nexthop via GW dev DEV weight W ...` or `ip -F route del DST
- * proto bird metric M`.
+ * P metric M nexthop via GW dev DEV weight W ...` or `ip -F route del DST
+ * proto P metric M` (P: the route's protocol, `bird` when unset).
  */
 export function routeEditArgv(edit: RouteEdit): string[] {
   const { route } = edit;
@@ -96,7 +109,7 @@ export function routeEditArgv(edit: RouteEdit): string[] {
     edit.kind === 'delete' ? 'del' : 'replace',
     route.dst,
     'proto',
-    'bird',
+    route.protocol ?? 'bird',
     ...(route.metric === undefined ? [] : ['metric', String(route.metric)]),
     ...(route.table === undefined ? [] : ['table', route.table]),
   ];
@@ -109,16 +122,37 @@ export function routeEditArgv(edit: RouteEdit): string[] {
   ];
 }
 
+/** Kernel routes of one family, or why they could not be read. */
+export type KernelRoutesShown =
+  | { routes: KernelRoute[] }
+  | { failed: { readonly argv: readonly string[]; readonly stderr: string } };
+
+/**
+ * The main table's routes of `protocols`, one family, each with its
+ * `protocol`. Equivalent to: `ip -j -F route show`, kept where `protocol` is
+ * one of `protocols`.
+ */
+export async function kernelRoutesOf(
+  run: CommandRunner,
+  family: 4 | 6,
+  protocols: readonly string[],
+): Promise<KernelRoutesShown> {
+  const argv = ['ip', '-j', `-${family}`, 'route', 'show'];
+  const shown = await run(argv);
+  if (shown.code !== 0) return { failed: { argv, stderr: shown.stderr.trim() } };
+  try {
+    const all = JSON.parse(shown.stdout || '[]') as KernelRoute[];
+    return { routes: all.filter((r) => r.protocol !== undefined && protocols.includes(r.protocol)) };
+  } catch {
+    return { failed: { argv, stderr: 'unparsable JSON' } };
+  }
+}
+
 /**
  * BIRD's kernel routes of one family, or why they could not be read.
  * Equivalent to: `ip -j -F route show proto bird`.
  */
-export async function birdKernelRoutes(
-  run: CommandRunner,
-  family: 4 | 6,
-): Promise<
-  { routes: KernelRoute[] } | { failed: { readonly argv: readonly string[]; readonly stderr: string } }
-> {
+export async function birdKernelRoutes(run: CommandRunner, family: 4 | 6): Promise<KernelRoutesShown> {
   const argv = ['ip', '-j', `-${family}`, 'route', 'show', 'proto', 'bird'];
   const shown = await run(argv);
   if (shown.code !== 0) return { failed: { argv, stderr: shown.stderr.trim() } };
@@ -136,11 +170,12 @@ export interface PruneResult {
 }
 
 /**
- * Take every next hop through `deadInterfaces` out of BIRD's kernel routes of
- * both families. A failed edit is reported, never thrown: BIRD's next route
- * computation sets the routes right anyway.
- * Equivalent to: `ip -j -4 route show proto bird` (and `-6`), then
- * {@link routeEditArgv} for each route that uses a dead interface.
+ * Take every next hop through `deadInterfaces` out of the link routes
+ * (BIRD's and the early ones, {@link LINK_ROUTE_PROTOCOLS}) of both
+ * families. A failed edit is reported, never thrown: BIRD's next route
+ * computation sets its routes right anyway.
+ * Equivalent to: `ip -j -4 route show` (and `-6`), then
+ * {@link routeEditArgv} for each link route that uses a dead interface.
  */
 export async function pruneNexthops(
   run: CommandRunner,
@@ -151,7 +186,7 @@ export async function pruneNexthops(
   let edits = 0;
   await Promise.all(
     families.map(async (family) => {
-      const shown = await birdKernelRoutes(run, family);
+      const shown = await kernelRoutesOf(run, family, LINK_ROUTE_PROTOCOLS);
       if ('failed' in shown) {
         failed.push(shown.failed);
         return;
@@ -172,7 +207,7 @@ export async function pruneNexthops(
 
 /**
  * The gateway's {@link RouteReleaser}: before link interfaces are deleted,
- * their next hops leave BIRD's kernel routes ({@link pruneNexthops}), so the
+ * their next hops leave the link routes ({@link pruneNexthops}), so the
  * kernel's deletion of a device never takes a whole IPv4 multipath route with
  * it. BIRD's own recomputation, once the interfaces are gone, agrees.
  */
