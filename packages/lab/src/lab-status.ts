@@ -114,6 +114,12 @@ export function expectedOfSite(
   return { interfaces, routes };
 }
 
+/** ` (N early)` when early routes stand in for BIRD's. */
+const early = (s: UnitStatus): string => {
+  const n = s.routes.filter((r) => r.source === 'early').length;
+  return n > 0 ? ` (${n} early)` : '';
+};
+
 /** Canonical text of a route destination as `ip -j` prints it (`3fff::/20`, `192.0.2.0/24`). */
 export function sameDst(dst: string, prefix: string): boolean {
   return dst === prefix || (!dst.includes('/') && `${dst}/${dst.includes(':') ? 128 : 32}` === prefix);
@@ -199,7 +205,7 @@ export function formatStatus(statuses: readonly UnitStatus[]): string {
           .filter((v) => v.kind === 'INSTANCE')
           .map((v) => v.state)
           .join(',') || '-';
-      return `  ${s.unit.padEnd(6)} ${s.running ? 'running' : 'STOPPED'}  links ${up}/${s.interfaces.length} (want ${s.expectedInterfaces}) mtu ${mtus || '-'}  routes ${s.routes.length}${s.missing.length ? ` missing ${s.missing.join(' ')}` : ''}  vrrp ${vrrp}`;
+      return `  ${s.unit.padEnd(6)} ${s.running ? 'running' : 'STOPPED'}  links ${up}/${s.interfaces.length} (want ${s.expectedInterfaces}) mtu ${mtus || '-'}  routes ${s.routes.length}${early(s)}${s.missing.length ? ` missing ${s.missing.join(' ')}` : ''}  vrrp ${vrrp}`;
     })
     .join('\n');
 }

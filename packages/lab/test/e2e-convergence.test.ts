@@ -9,14 +9,25 @@
  *
  * 1. a new peering between running units (2 sites × 2 units, tunnels 2, the
  *    peering added by config + SIGHUP): until traffic passes through every
- *    tunnel (every link handshaked, full ECMP everywhere): target ≤ 3 s
- *    netlink, ≤ 6 s wgquick; bound 9 s / 18 s;
+ *    tunnel (every link handshaked, full ECMP everywhere in the routes the
+ *    kernel uses: the early routes first): target ≤ 3 s netlink, ≤ 6 s
+ *    wgquick; bound 9 s / 18 s; then, under a ping flow (50/s), BIRD's own
+ *    routes take over from the early routes (none left, full ECMP from
+ *    BIRD) with no reply lost (bound: 5);
  * 2. `lab up` of 3 sites × 2 units until every client ping between the
  *    sites passes: target ≤ 20 s; bound 60 s.
  */
 import { mustRunPrivileged, uniquePrefix } from '@wg-gateway/testkit/netns';
 import { describe, expect, it } from 'vitest';
-import { formatTimeline, Lab, watchTimeline } from '../src/index.js';
+import {
+  clientV4,
+  echoReplySeqs,
+  formatTimeline,
+  Lab,
+  labStatus,
+  waitFor,
+  watchTimeline,
+} from '../src/index.js';
 import { BACKENDS, log, startLab, TEST_PREFIX_BASE } from './e2e-support.js';
 
 /** 3× issue 12's new-peering targets (3 s netlink, 6 s wgquick). */
@@ -50,6 +61,30 @@ describe.runIf(mustRunPrivileged())('e2e: convergence', () => {
           expect(t.converged, 'every tunnel handshaked with full ECMP everywhere').toBeDefined();
           expect(t.converged, '3× the target').toBeLessThan(NEW_PEERING_BOUND_MS[backend]);
           expect(t.pings, 'every client ping passes').toBeDefined();
+
+          // The hand-over: BIRD's routes replace the early ones under traffic.
+          const count = 500;
+          const flow = lab
+            .ns('a-cl')
+            .exec(['ping', '-n', '-i', '0.02', '-c', String(count), '-W', '1', clientV4(lab, 'b')], {
+              timeoutMs: 40_000,
+            })
+            .catch((e: Error) => ({ stdout: String((e.cause as { stdout?: string })?.stdout ?? '') }));
+          const handedAt = Date.now();
+          const handed = await waitFor(
+            async () =>
+              (await labStatus(lab)).every(
+                (u) => u.missing.length === 0 && u.routes.every((r) => r.source === 'bird'),
+              ),
+            { timeoutMs: 30_000, intervalMs: 250 },
+          );
+          const tookMs = Date.now() - handedAt;
+          const lost = count - echoReplySeqs((await flow).stdout).length;
+          log(
+            `new peering (${backend}): BIRD's routes took over ${(tookMs / 1000).toFixed(1)} s after convergence; ${lost}/${count} lost meanwhile`,
+          );
+          expect(handed, "BIRD's routes carry every link, no early route left").toBe(true);
+          expect(lost, 'replies lost while BIRD took over').toBeLessThanOrEqual(5);
         } finally {
           await lab.down();
         }

@@ -275,18 +275,40 @@ describe.runIf(mustRunPrivileged())('early routes on a real kernel', () => {
     await w.stop();
   });
 
-  it('stopping deletes the early routes; BIRD unreadable withdraws them; a restart removes stale ones', async () => {
+  it('BIRD unreadable keeps them to their window; a reload hands them over; a stop deletes them; a restart removes stale ones', async () => {
     await links();
     await ip('route', 'flush', 'proto', 'bird');
     const clock = { now: 2_000_000 };
     const w = watcher(clock);
     w.observe(new Set(['4:l1']));
     expect(await settle(async () => (await show('-4', 'proto', '57')).includes('dev l1'))).toBe(true);
+    // BIRD unreadable (restarting): the route stays, and still ends with its window.
     w.observe(undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await show('-4', 'proto', '57')).toContain('dev l1');
+    clock.now += 30_000;
     expect(await settle(async () => (await show('-4', 'proto', '57')).trim() === '')).toBe(true);
-    w.observe(new Set(['4:l1']));
-    expect(await settle(async () => (await show('-4', 'proto', '57')).includes('dev l1'))).toBe(true);
-    await w.stop();
+    clock.now += 30_000;
+    w.observe(new Set(['4:l2']));
+    expect(await settle(async () => (await show('-4', 'proto', '57')).includes('dev l2'))).toBe(true);
+    // A config reload hands the routes over; a stop withdraws them.
+    await w.stop({ withdraw: false });
+    expect(await show('-4', 'proto', '57')).toContain('dev l2');
+    // The next cycle's watcher polls before its first render (links unknown): nothing is touched.
+    let known = false;
+    const after = new EarlyRoutes({
+      run: commandRunner({ prefix: namespace().enter }),
+      log: createLogger({ level: 'silent' }),
+      links: () => (known ? LINKS : undefined),
+      now: () => clock.now,
+      recheckMs: 20,
+    });
+    after.observe(new Set(['4:l2']));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await show('-4', 'proto', '57')).toContain('dev l2');
+    known = true;
+    expect(await settle(async () => (await show('-4', 'proto', '57')).includes('dev l2'))).toBe(true);
+    await after.stop();
     expect((await show('-4', 'proto', '57')).trim()).toBe('');
 
     // Left by a process that died: the next one's first poll removes it once BIRD covers the link.

@@ -48,7 +48,7 @@ export class BirdAdapter extends ConfiguredDaemon {
   readonly #o: BirdAdapterOptions;
   readonly socketPath: string;
   readonly pidPath: string;
-  #links: readonly LinkNexthop[] = [];
+  #links: readonly LinkNexthop[] | undefined;
 
   constructor(options: BirdAdapterOptions) {
     super(options);
@@ -74,10 +74,10 @@ export class BirdAdapter extends ConfiguredDaemon {
 
   /**
    * The links of the last rendered config as next hops for their remote
-   * units' prefixes (what the early routes use; empty before the first
-   * reconcile).
+   * units' prefixes (what the early routes use; undefined before the first
+   * render).
    */
-  get links(): readonly LinkNexthop[] {
+  get links(): readonly LinkNexthop[] | undefined {
     return this.#links;
   }
 

@@ -29,8 +29,9 @@
  * Routes are compared with BIRD's on every adjacency change (a lost link
  * leaves an early route at the same poll as fast reroute's prune), then
  * every {@link EARLY_RECHECK_MS} for {@link EARLY_GUARD_MS} after it and
- * while an early route exists; they are deleted when the window ends, when
- * BIRD cannot be read and when the process stops, so OSPF's view wins
+ * while an early route exists; they are deleted when the window ends and
+ * when the process stops (a config reload hands them to the next cycle),
+ * so OSPF's view wins
  * within seconds. Nothing here adds a path OSPF would not: only direct
  * links, only the remote unit's accepted prefixes (already its AllowedIPs),
  * only while Full. A steady gateway runs none of it.
@@ -152,12 +153,18 @@ export interface EarlyRoutesOptions {
   /** Runs `ip` in the gateway's network namespace. */
   readonly run: CommandRunner;
   readonly log: Logger;
-  /** The links of the config BIRD runs now (the BIRD adapter's last render). */
-  readonly links: () => readonly LinkNexthop[];
+  /**
+   * The links of the config BIRD runs now (the BIRD adapter's last render);
+   * undefined before the first render, when nothing is touched (early routes
+   * handed over by a config reload stay until the links are known).
+   */
+  readonly links: () => readonly LinkNexthop[] | undefined;
   readonly now?: () => number;
   readonly windowMs?: number;
   readonly recheckMs?: number;
   readonly guardMs?: number;
+  /** Called after every update that edited a route, with the early routes left (metrics). */
+  readonly onChange?: (installed: number) => void;
 }
 
 /** Installs and withdraws the early routes; fed by fast reroute's neighbour polls (see the module doc). */
@@ -185,14 +192,16 @@ export class EarlyRoutes {
 
   /**
    * The Full adjacencies (`family:interface`) of a neighbour poll, or
-   * undefined when BIRD could not be read (the early routes are then
-   * withdrawn: without BIRD's view nothing may be added to it).
+   * undefined when BIRD could not be read (BIRD restarting: the last known
+   * adjacencies stand and the windows run on, so an early route neither
+   * outlives its window nor leaves a gap that BIRD's kernel routes, kept
+   * across its restart, would not cover).
    */
   observe(full: ReadonlySet<string> | undefined): void {
-    if (this.#stopped) return;
+    if (this.#stopped || full === undefined) return;
     const now = this.#now();
-    const next = full ?? new Set<string>();
-    let changed = full === undefined && this.#installed > 0;
+    const next = full;
+    let changed = false;
     for (const key of next) {
       if (this.#since.has(key)) continue;
       this.#since.set(key, now);
@@ -209,12 +218,18 @@ export class EarlyRoutes {
     this.#update();
   }
 
-  /** Stop, and delete every early route (BIRD's routes stay). */
-  async stop(): Promise<void> {
+  /**
+   * Stop, and delete every early route (BIRD's routes stay). With
+   * `withdraw: false` (a config reload: the next instance takes them over
+   * at its first poll) they stay, so a reload in the seconds before BIRD's
+   * routes exist cuts no traffic.
+   */
+  async stop(options: { readonly withdraw?: boolean } = {}): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running;
+    if (options.withdraw === false) return;
     this.#full = new Set();
     this.#since.clear();
     await this.#sync();
@@ -245,7 +260,15 @@ export class EarlyRoutes {
     this.#timer = undefined;
     const now = this.#now();
     const window = this.#o.windowMs ?? EARLY_WINDOW_MS;
-    const links = this.#o.links();
+    // Stopping withdraws them all, links known or not.
+    const links = this.#stopped ? [] : this.#o.links();
+    if (links === undefined) {
+      if (!this.#stopped) {
+        this.#timer = setTimeout(() => this.#update(), this.#o.recheckMs ?? EARLY_RECHECK_MS);
+        this.#timer.unref();
+      }
+      return;
+    }
     let installed = 0;
     let edited = 0;
     const failed: string[] = [];
@@ -275,6 +298,7 @@ export class EarlyRoutes {
     const had = this.#installed;
     this.#installed = installed;
     if (failed.length > 0) this.#o.log.warn({ failed }, 'early routes: not all edits made');
+    if (edited > 0) this.#o.onChange?.(installed);
     if (edited > 0)
       this.#o.log.info(
         { routes: installed, before: had },

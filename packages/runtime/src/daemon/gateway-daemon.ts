@@ -264,6 +264,7 @@ export class GatewayDaemon {
             run: commandRunner({ timeoutMs: 5000 }),
             log: this.logger,
             links: () => bird.links,
+            onChange: (n) => this.metrics.setEarlyRoutes(n),
           })
         : undefined;
     const reroute =
@@ -305,8 +306,11 @@ export class GatewayDaemon {
       await runner.start();
     } finally {
       reroute?.stop();
-      // BIRD's routes stay; the early ones go with the process that checks them.
-      await early?.stop().catch((e) => this.logger.warn({ err: e }, 'early routes: not withdrawn'));
+      // BIRD's routes stay; the early ones go with the process that checks
+      // them, or pass to the next cycle's watcher on a config reload.
+      await early
+        ?.stop({ withdraw: !this.#next })
+        .catch((e) => this.logger.warn({ err: e }, 'early routes: not withdrawn'));
       monitor?.stop();
       tables?.stop();
       clearInterval(trackTimer);

@@ -181,6 +181,16 @@ export class GatewayMetrics {
     ['interface', 'peering', 'peer_unit'],
   );
   readonly #routes = this.#gauge('wg_gateway_bird_routes', 'Routes per BIRD table', ['table']);
+  readonly #earlyRoutes = this.#gauge(
+    'wg_gateway_early_routes',
+    "Early routes in the kernel: prefixes whose route the runtime holds while BIRD's lacks a new link or still has a lost one",
+    [],
+  );
+  readonly #earlyUpdates = new Counter({
+    name: 'wg_gateway_early_route_updates_total',
+    help: 'Comparisons of the kernel routes with BIRD that changed an early route',
+    registers: [this.registry],
+  });
   readonly #vrrp = this.#gauge('wg_gateway_vrrp_state', '1 for the current VRRP state of each instance', [
     'instance',
     'state',
@@ -235,6 +245,12 @@ export class GatewayMetrics {
   /** The report last given to {@link recordReport}. */
   get lastReport(): GatewayReport | undefined {
     return this.#lastReport;
+  }
+
+  /** The early routes after an update (`bird/early-routes.ts`). */
+  setEarlyRoutes(installed: number): void {
+    this.#earlyRoutes.set(installed);
+    this.#earlyUpdates.inc();
   }
 
   /** Record one reconcile: duration, result, failed stage, stage timings, links by state, problems. */
