@@ -1,9 +1,11 @@
 #!/bin/sh
 # check-route.sh [--track-file FILE] PREFIX...
-# Succeeds when the kernel has a route installed by BIRD covering every
-# PREFIX (a Keepalived track script with a negative weight: a unit missing
-# routes to the remote sites loses priority). IPv6 when a PREFIX contains a
-# ':'. Equivalent to: ip [-6] route show proto bird match PREFIX, for each.
+# Succeeds when the kernel has a route installed by BIRD, or the gateway's
+# early route (proto 57, a link just come up, before BIRD computed it),
+# covering every PREFIX (a Keepalived track script with a negative weight:
+# a unit missing routes to the remote sites loses priority). IPv6 when a
+# PREFIX contains a ':'. Equivalent to: ip [-6] route show proto bird match
+# PREFIX (then proto 57 when empty), for each.
 # With --track-file: also succeeds while FILE holds a non-zero number, the
 # runtime's faster verdict on the same prefixes, which Keepalived tracks
 # with the same weight (the loss counts once).
@@ -28,5 +30,6 @@ for prefix in "$@"; do
     *) family=-4 ;;
   esac
   routes=$(ip "$family" route show proto bird match "$prefix") || exit 2
+  [ -n "$routes" ] || routes=$(ip "$family" route show proto 57 match "$prefix") || exit 2
   [ -n "$routes" ] || exit 1
 done

@@ -34,6 +34,38 @@ describe.runIf(mustRunPrivileged())('check-route.sh (Keepalived track script)', 
     expect(await check('2001:db8:8::/48')).toBe(1);
   });
 
+  it("an early route (proto 57: a link just come up, before BIRD's) counts too", async () => {
+    expect(await check('198.18.7.0/24')).toBe(1);
+    await namespace().exec([
+      'ip',
+      'route',
+      'add',
+      '198.18.7.0/24',
+      'dev',
+      'v0',
+      'proto',
+      '57',
+      'metric',
+      '31',
+    ]);
+    await namespace().exec([
+      'ip',
+      '-6',
+      'route',
+      'add',
+      '3fff:7::/32',
+      'dev',
+      'v0',
+      'proto',
+      '57',
+      'metric',
+      '31',
+    ]);
+    expect(await check('198.18.7.0/24')).toBe(0);
+    expect(await check('3fff:7::/48')).toBe(0);
+    expect(await check('198.18.7.0/24', '198.18.8.0/24')).toBe(1);
+  });
+
   it('with --track-file, passes while the file flags the prefixes as missing (counted once)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wbr-track-'));
     try {

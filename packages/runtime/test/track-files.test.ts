@@ -75,7 +75,9 @@ describe('RouteTrackFiles', () => {
   const run: CommandRunner = async (argv) => {
     calls.push([...argv]);
     if (failIp) return { code: 1, stdout: '', stderr: 'Cannot talk to rtnetlink' };
-    return { code: 0, stdout: JSON.stringify(routes[argv[2] === '-6' ? 6 : 4]), stderr: '' };
+    // `ip -j route show` names each route's protocol; BIRD's unless a case says otherwise.
+    const shown = routes[argv[2] === '-6' ? 6 : 4].map((r) => ({ protocol: 'bird', ...r }));
+    return { code: 0, stdout: JSON.stringify(shown), stderr: '' };
   };
   const config = (d: string) =>
     [
@@ -113,6 +115,13 @@ describe('RouteTrackFiles', () => {
     routes[4] = [{ dst: '198.18.0.0/15' }];
     await files.refresh();
     expect(await value('r0')).toBe('0\n');
+    // An early route (a link just come up, before BIRD) counts; a static route does not.
+    routes[4] = [{ dst: '198.18.2.0/24', protocol: '57' }];
+    await files.refresh();
+    expect(await value('r0')).toBe('0\n');
+    routes[4] = [{ dst: '198.18.2.0/24', protocol: 'static' }];
+    await files.refresh();
+    expect(await value('r0')).toBe('1\n');
   });
 
   it('leaves the files alone when the routes cannot be read', async () => {

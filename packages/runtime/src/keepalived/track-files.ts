@@ -2,7 +2,8 @@
  * Keepalived track files for the route checks: one file per track script
  * (core's keepalived.conf names it `TRACK_DIR/SCRIPT` and passes it to the
  * script with `--track-file`), holding `1` while
- * any prefix of that script has no BIRD kernel route and `0` otherwise.
+ * any prefix of that script has no link route (BIRD's, or an early route
+ * standing in for it: `bird/early-routes.ts`) and `0` otherwise.
  * Keepalived watches the files with inotify and applies the weight as soon
  * as one is replaced, where a track script would wait for its next run (up
  * to its interval). Written when fast reroute prunes next hops, on every
@@ -17,7 +18,7 @@ import { type Prefix, parsePrefix, prefixContains } from '@wg-gateway/core';
 import type { Logger } from '../log.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import type { CommandRunner } from '../system/command.js';
-import { birdKernelRoutes, type KernelRoute } from '../system/nexthop-prune.js';
+import { type KernelRoute, kernelRoutesOf, LINK_ROUTE_PROTOCOLS } from '../system/nexthop-prune.js';
 
 /**
  * The track files' directory inside Keepalived's run directory (made by the
@@ -54,10 +55,10 @@ function routePrefix(dst: string, family: 4 | 6): Prefix | undefined {
 }
 
 /**
- * Files of the groups with a prefix that no route of `routes` (BIRD's kernel
+ * Files of the groups with a prefix that no route of `routes` (the link
  * routes, both families) covers: what `check-route.sh` would fail on.
- * Equivalent to: `ip [-6] route show proto bird match PREFIX` for each
- * prefix, empty for some.
+ * Equivalent to: `ip [-6] route show proto bird match PREFIX` (and `proto
+ * 57`) for each prefix, empty for some.
  */
 export function missingGroups(
   groups: readonly TrackGroup[],
@@ -109,10 +110,11 @@ export class RouteTrackFiles {
   }
 
   /**
-   * Read BIRD's kernel routes and write every file whose value changed.
+   * Read the link routes and write every file whose value changed.
    * Calls while one runs coalesce into one more run after it. Never throws:
    * a failure is logged and the track scripts still check the routes.
-   * Equivalent to: `ip -j -4 route show proto bird` (and `-6`), then
+   * Equivalent to: `ip -j -4 route show` (and `-6`), kept where the
+   * protocol is `bird` or `57`, then
    * `echo 1 > FILE.tmp && mv FILE.tmp FILE` per change.
    */
   refresh(): Promise<void> {
@@ -154,7 +156,7 @@ export class RouteTrackFiles {
     if (groups.length === 0) return;
     const routes = { 4: [] as KernelRoute[], 6: [] as KernelRoute[] };
     for (const family of [4, 6] as const) {
-      const shown = await birdKernelRoutes(this.#o.run, family);
+      const shown = await kernelRoutesOf(this.#o.run, family, LINK_ROUTE_PROTOCOLS);
       if ('failed' in shown) {
         this.#o.log.warn({ family, stderr: shown.failed.stderr }, 'track files: kernel routes not readable');
         return;
