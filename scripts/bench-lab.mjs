@@ -29,6 +29,7 @@ import {
   vipHolderOf,
   waitConverged,
   waitFor,
+  waitSettled,
   wireguardGoPids,
 } from '@wg-gateway/lab';
 import { uniquePrefix } from '@wg-gateway/testkit/netns';
@@ -144,6 +145,17 @@ async function converged(lab, timeoutMs = 90_000) {
   return r.ms;
 }
 
+/**
+ * Converged, then BIRD's own routes carry every link (no early route): a
+ * failover measurement starts from here, since the hand-over from early
+ * routes can move a flow to another tunnel.
+ */
+async function settled(lab, timeoutMs = 90_000) {
+  await converged(lab, timeoutMs);
+  if (!(await waitSettled(lab, { timeoutMs: 30_000 })))
+    throw new Error("BIRD's routes did not take over in 30 s");
+}
+
 /** Every unit logged at least one reconcile (a SIGHUP before that would end it). */
 async function unitsReady(lab) {
   const ok = await waitFor(
@@ -166,7 +178,7 @@ async function newPeering(lab, peerings) {
 async function failovers(lab, backend, suffix, slow) {
   const window = (fast, ref) => (slow ? ref : fast);
   await measure(`dead${suffix}`, backend, async () => {
-    await converged(lab);
+    await settled(lab);
     const holder = await vipHolderOf(lab, 'a');
     const ifname = await flowInterface(lab, holder, 'a', 'b');
     const state = async (u) =>
@@ -194,7 +206,7 @@ async function failovers(lab, backend, suffix, slow) {
     }
   });
   await measure(`underlay${suffix}`, backend, async () => {
-    await converged(lab, slow ? 120_000 : 90_000);
+    await settled(lab, slow ? 120_000 : 90_000);
     const holder = await vipHolderOf(lab, 'a');
     try {
       const r = await gapDuring(lab, {
@@ -211,7 +223,7 @@ async function failovers(lab, backend, suffix, slow) {
     }
   });
   await measure(`killed${suffix}`, backend, async () => {
-    await converged(lab, slow ? 120_000 : 90_000);
+    await settled(lab, slow ? 120_000 : 90_000);
     const holder = await vipHolderOf(lab, 'a');
     const r = await gapDuring(lab, {
       from: 'a',
@@ -246,7 +258,7 @@ for (let i = 1; i <= RUNS; i++) {
       say(`run ${i}/${RUNS} ${backend}: 3x2 lab up, steady state`);
       await upToPings('up3x2', backend, presetSpec('3x2', backend), async (lab) => {
         if (!ONLY.has('steady')) return;
-        await converged(lab, 60_000).catch((e) => say(`  3x2 (${backend}): ${e.message}`));
+        await settled(lab, 60_000).catch((e) => say(`  3x2 (${backend}): ${e.message}`));
         const since = Date.now();
         // About one interval reconcile (10 s, jittered) per unit after convergence.
         await new Promise((r) => setTimeout(r, 12_000));

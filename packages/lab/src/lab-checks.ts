@@ -59,6 +59,26 @@ export async function waitConverged(
   return { converged, status, ms: Date.now() - start };
 }
 
+/**
+ * Wait until BIRD's own routes carry every remote prefix with full ECMP on
+ * every unit, no early route standing in (the hand-over after a link came
+ * up; see the runtime's early routes). A failover measurement starts from
+ * here: BIRD's routes list the next hops in another order than the early
+ * ones, so the hand-over can move a flow to another tunnel.
+ */
+export function waitSettled(
+  lab: Lab,
+  options: { readonly timeoutMs?: number; readonly except?: readonly string[] } = {},
+): Promise<boolean> {
+  return waitFor(
+    async () =>
+      (await labStatus(lab))
+        .filter((s) => !options.except?.includes(s.unit))
+        .every((u) => u.missing.length === 0 && u.routes.every((r) => r.source === 'bird')),
+    { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 250 },
+  );
+}
+
 /** One ping from site `from`'s client to `address`. Equivalent to: `ping -c 1 -W 1 ADDRESS`. */
 export async function pingOnce(
   lab: Lab,

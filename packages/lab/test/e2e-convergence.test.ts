@@ -19,15 +19,7 @@
  */
 import { mustRunPrivileged, uniquePrefix } from '@wg-gateway/testkit/netns';
 import { describe, expect, it } from 'vitest';
-import {
-  clientV4,
-  echoReplySeqs,
-  formatTimeline,
-  Lab,
-  labStatus,
-  waitFor,
-  watchTimeline,
-} from '../src/index.js';
+import { clientV4, echoReplySeqs, formatTimeline, Lab, waitSettled, watchTimeline } from '../src/index.js';
 import { BACKENDS, log, startLab, TEST_PREFIX_BASE } from './e2e-support.js';
 
 /** 3× issue 12's new-peering targets (3 s netlink, 6 s wgquick). */
@@ -71,13 +63,7 @@ describe.runIf(mustRunPrivileged())('e2e: convergence', () => {
             })
             .catch((e: Error) => ({ stdout: String((e.cause as { stdout?: string })?.stdout ?? '') }));
           const handedAt = Date.now();
-          const handed = await waitFor(
-            async () =>
-              (await labStatus(lab)).every(
-                (u) => u.missing.length === 0 && u.routes.every((r) => r.source === 'bird'),
-              ),
-            { timeoutMs: 30_000, intervalMs: 250 },
-          );
+          const handed = await waitSettled(lab);
           const tookMs = Date.now() - handedAt;
           const lost = count - echoReplySeqs((await flow).stdout).length;
           log(
