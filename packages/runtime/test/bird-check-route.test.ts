@@ -36,31 +36,8 @@ describe.runIf(mustRunPrivileged())('check-route.sh (Keepalived track script)', 
 
   it("an early route (proto 57: a link just come up, before BIRD's) counts too", async () => {
     expect(await check('198.18.7.0/24')).toBe(1);
-    await namespace().exec([
-      'ip',
-      'route',
-      'add',
-      '198.18.7.0/24',
-      'dev',
-      'v0',
-      'proto',
-      '57',
-      'metric',
-      '31',
-    ]);
-    await namespace().exec([
-      'ip',
-      '-6',
-      'route',
-      'add',
-      '3fff:7::/32',
-      'dev',
-      'v0',
-      'proto',
-      '57',
-      'metric',
-      '31',
-    ]);
+    for (const prefix of ['198.18.7.0/24', '3fff:7::/32'])
+      await namespace().exec(['ip', 'route', 'add', prefix, 'dev', 'v0', ...['proto', '57', 'metric', '31']]);
     expect(await check('198.18.7.0/24')).toBe(0);
     expect(await check('3fff:7::/48')).toBe(0);
     expect(await check('198.18.7.0/24', '198.18.8.0/24')).toBe(1);

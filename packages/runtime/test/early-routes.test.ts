@@ -155,6 +155,18 @@ describe.runIf(mustRunPrivileged())('early routes on a real kernel', () => {
     (await ip(family, 'route', 'show', ...filter)).stdout;
   /** The route the kernel picks for an address. */
   const via = async (address: string) => (await ip('route', 'get', address)).stdout;
+  /** Equivalent to: `ip route replace 198.51.100.0/24 proto P metric M nexthop via 169.254.0.2 dev D ...`. */
+  const setRoute = (proto: 'bird' | '57', ...devs: string[]) =>
+    ip(
+      'route',
+      'replace',
+      '198.51.100.0/24',
+      'proto',
+      proto,
+      'metric',
+      proto === 'bird' ? '32' : '31',
+      ...devs.flatMap((d) => ['nexthop', 'via', '169.254.0.2', 'dev', d]),
+    );
 
   async function links(): Promise<void> {
     for (const dev of ['l1', 'l2', 'l3']) {
@@ -191,19 +203,7 @@ describe.runIf(mustRunPrivileged())('early routes on a real kernel', () => {
     const clock = { now: 1_000_000 };
     const w = watcher(clock);
     // BIRD already routes through l1; l2 and l3 become Full in both families.
-    await ip(
-      'route',
-      'replace',
-      '198.51.100.0/24',
-      'proto',
-      'bird',
-      'metric',
-      '32',
-      'via',
-      '169.254.0.2',
-      'dev',
-      'l1',
-    );
+    await setRoute('bird', 'l1');
     w.observe(new Set(['4:l1', '6:l1']));
     clock.now += 30_000; // l1 is old news
     w.observe(new Set(['4:l1', '6:l1', '4:l2', '6:l2', '4:l3', '6:l3']));
@@ -223,49 +223,20 @@ describe.runIf(mustRunPrivileged())('early routes on a real kernel', () => {
     expect(await settle(async () => !(await show('-4', 'proto', '57')).includes('dev l2'))).toBe(true);
 
     // BIRD catches up in IPv4 (every Full link): the early IPv4 route goes, BIRD's carries.
-    await ip(
-      'route',
-      'replace',
-      '198.51.100.0/24',
-      'proto',
-      'bird',
-      'metric',
-      '32',
-      'nexthop',
-      'via',
-      '169.254.0.2',
-      'dev',
-      'l1',
-      'nexthop',
-      'via',
-      '169.254.0.2',
-      'dev',
-      'l3',
-    );
+    await setRoute('bird', 'l1', 'l3');
     expect(await settle(async () => (await show('-4', 'proto', '57')).trim() === '')).toBe(true);
     expect(await via('198.51.100.1')).toMatch(/dev l[13]/);
 
     // Later BIRD re-adds l2 from stale LSAs (after the prune): the early route
     // stands in with the Full links until BIRD drops l2 again.
-    const three = ['l1', 'l2', 'l3'].flatMap((d) => ['nexthop', 'via', '169.254.0.2', 'dev', d]);
-    await ip('route', 'replace', '198.51.100.0/24', 'proto', 'bird', 'metric', '32', ...three);
+    await setRoute('bird', 'l1', 'l2', 'l3');
     expect(
       await settle(async () => {
         const e = await show('-4', 'proto', '57');
         return e.includes('dev l1 ') && e.includes('dev l3 ') && !e.includes('dev l2 ');
       }),
     ).toBe(true);
-    await ip(
-      'route',
-      'replace',
-      '198.51.100.0/24',
-      'proto',
-      'bird',
-      'metric',
-      '32',
-      ...three.slice(0, 5),
-      ...three.slice(10),
-    );
+    await setRoute('bird', 'l1', 'l3');
     expect(await settle(async () => (await show('-4', 'proto', '57')).trim() === '')).toBe(true);
 
     // The window ends without BIRD using l3 for IPv6: only BIRD's view is left (none here).
@@ -312,32 +283,8 @@ describe.runIf(mustRunPrivileged())('early routes on a real kernel', () => {
     expect((await show('-4', 'proto', '57')).trim()).toBe('');
 
     // Left by a process that died: the next one's first poll removes it once BIRD covers the link.
-    await ip(
-      'route',
-      'replace',
-      '198.51.100.0/24',
-      'proto',
-      '57',
-      'metric',
-      '31',
-      'via',
-      '169.254.0.2',
-      'dev',
-      'l2',
-    );
-    await ip(
-      'route',
-      'replace',
-      '198.51.100.0/24',
-      'proto',
-      'bird',
-      'metric',
-      '32',
-      'via',
-      '169.254.0.2',
-      'dev',
-      'l1',
-    );
+    await setRoute('57', 'l2');
+    await setRoute('bird', 'l1');
     const next = watcher(clock);
     next.observe(new Set(['4:l1']));
     expect(await settle(async () => (await show('-4', 'proto', '57')).trim() === '')).toBe(true);
@@ -347,8 +294,7 @@ describe.runIf(mustRunPrivileged())('early routes on a real kernel', () => {
   it('the release before a delete takes the early routes’ next hops too', async () => {
     await links();
     await ip('route', 'flush', 'proto', 'bird');
-    const dual = ['nexthop', 'via', '169.254.0.2', 'dev', 'l1', 'nexthop', 'via', '169.254.0.2', 'dev', 'l2'];
-    await ip('route', 'replace', '198.51.100.0/24', 'proto', '57', 'metric', '31', ...dual);
+    await setRoute('57', 'l1', 'l2');
     const r = await pruneNexthops(commandRunner({ prefix: namespace().enter }), new Set(['l1']));
     expect(r.failed).toEqual([]);
     await ip('link', 'del', 'l1');
