@@ -307,9 +307,10 @@ export class GatewayDaemon {
     } finally {
       reroute?.stop();
       // BIRD's routes stay; the early ones go with the process that checks
-      // them, or pass to the next cycle's watcher on a config reload.
+      // them, or pass to the next cycle's watcher on a config reload that
+      // keeps BFD (hence early routes) on.
       await early
-        ?.stop({ withdraw: !this.#next })
+        ?.stop({ withdraw: !this.#next?.group.routing.bfd })
         .catch((e) => this.logger.warn({ err: e }, 'early routes: not withdrawn'));
       monitor?.stop();
       tables?.stop();
