@@ -6,7 +6,7 @@
  * @module
  */
 import type { Problem } from '@wg-gateway/core';
-import { readVrrpStates, type VrrpState } from '@wg-gateway/runtime';
+import { EARLY_ROUTE_PROTOCOL, readVrrpStates, type VrrpState } from '@wg-gateway/runtime';
 import { cliCommand, type Lab } from './lab.js';
 import type { SitePlan, TopologyPlan, UnitPlan } from './topology.js';
 
@@ -50,9 +50,6 @@ interface IpRoute {
   nexthops?: { dev?: string }[];
 }
 
-/** The kernel protocol number of the gateway's early routes (runtime's `EARLY_ROUTE_PROTOCOL`). */
-const EARLY = '57';
-
 /**
  * The route the kernel uses for each destination among BIRD's and the early
  * routes (the lowest metric), from `ip -j -4 route show` and `-6` output.
@@ -67,7 +64,7 @@ export function linkRoutes(...outputs: readonly string[]): RouteStatus[] {
       continue;
     }
     for (const r of all) {
-      if (r.protocol !== 'bird' && r.protocol !== EARLY) continue;
+      if (r.protocol !== 'bird' && r.protocol !== EARLY_ROUTE_PROTOCOL) continue;
       const held = best.get(r.dst);
       if (!held || (r.metric ?? 0) < (held.metric ?? 0)) best.set(r.dst, r);
     }
@@ -75,7 +72,7 @@ export function linkRoutes(...outputs: readonly string[]): RouteStatus[] {
   return [...best.values()].map((r) => ({
     prefix: r.dst,
     nexthops: r.nexthops ? r.nexthops.map((n) => n.dev ?? '?') : r.dev ? [r.dev] : [],
-    source: r.protocol === EARLY ? 'early' : 'bird',
+    source: r.protocol === EARLY_ROUTE_PROTOCOL ? 'early' : 'bird',
   }));
 }
 

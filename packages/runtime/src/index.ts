@@ -7,6 +7,7 @@ export * from './bird/bird-adapter.js';
 export * from './bird/bird-control.js';
 export * from './bird/bird-reply.js';
 export * from './bird/bird-status.js';
+export * from './bird/early-routes.js';
 export * from './bird/fast-reroute.js';
 export * from './bird/link-routing.js';
 export * from './compose/backend-registry.js';

@@ -191,28 +191,27 @@ export class EarlyRoutes {
   }
 
   /**
-   * The Full adjacencies (`family:interface`) of a neighbour poll, or
-   * undefined when BIRD could not be read (BIRD restarting: the last known
-   * adjacencies stand and the windows run on, so an early route neither
-   * outlives its window nor leaves a gap that BIRD's kernel routes, kept
-   * across its restart, would not cover).
+   * The Full adjacencies (`family:interface`) of a neighbour poll. None
+   * come while BIRD cannot be read (restarting): the last known ones stand
+   * and the windows run on, so an early route neither outlives its window
+   * nor leaves a gap that BIRD's kernel routes, kept across its restart,
+   * would not cover.
    */
-  observe(full: ReadonlySet<string> | undefined): void {
-    if (this.#stopped || full === undefined) return;
+  observe(full: ReadonlySet<string>): void {
+    if (this.#stopped) return;
     const now = this.#now();
-    const next = full;
     let changed = false;
-    for (const key of next) {
+    for (const key of full) {
       if (this.#since.has(key)) continue;
       this.#since.set(key, now);
       changed = true;
     }
     for (const key of [...this.#since.keys()]) {
-      if (next.has(key)) continue;
+      if (full.has(key)) continue;
       this.#since.delete(key);
       changed = true;
     }
-    this.#full = next;
+    this.#full = full;
     if (!changed) return;
     this.#watchUntil = now + (this.#o.guardMs ?? EARLY_GUARD_MS);
     this.#update();
@@ -298,14 +297,15 @@ export class EarlyRoutes {
     const had = this.#installed;
     this.#installed = installed;
     if (failed.length > 0) this.#o.log.warn({ failed }, 'early routes: not all edits made');
-    if (edited > 0) this.#o.onChange?.(installed);
-    if (edited > 0)
+    if (edited > 0) {
+      this.#o.onChange?.(installed);
       this.#o.log.info(
         { routes: installed, before: had },
         installed > 0
           ? 'early routes: new links carry traffic ahead of BIRD'
           : "early routes: withdrawn, BIRD's routes carry every link",
       );
+    }
     // Compare again while any is installed (BIRD catching up, the window
     // ending) and for a while after a change (BIRD re-adding a lost link);
     // a steady gateway runs nothing.

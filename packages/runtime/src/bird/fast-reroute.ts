@@ -74,11 +74,11 @@ export interface FastRerouteOptions {
   /** Called after each prune (tests, metrics). */
   readonly onPrune?: (lost: ReadonlyMap<4 | 6, ReadonlySet<string>>, result: PruneResult) => void;
   /**
-   * Called after every poll with the Full adjacencies (`family:interface`,
-   * {@link fullAdjacencies}), or undefined when BIRD could not be read
-   * (the early routes follow them).
+   * Called after every poll that read BIRD with the Full adjacencies
+   * (`family:interface`, {@link fullAdjacencies}); the early routes follow
+   * them. Not called while BIRD cannot be read.
    */
-  readonly onAdjacencies?: (full: ReadonlySet<string> | undefined) => void;
+  readonly onAdjacencies?: (full: ReadonlySet<string>) => void;
 }
 
 /** Polls BIRD's OSPF neighbours and prunes the next hops of links that lost theirs; see the module doc. */
@@ -175,7 +175,6 @@ export class FastReroute {
       this.#control?.close();
       this.#control = undefined;
       this.#full = undefined;
-      this.#o.onAdjacencies?.(undefined);
     } finally {
       this.#busy = false;
     }

@@ -29,7 +29,7 @@ export const LINK_ROUTE_PROTOCOLS: readonly string[] = ['bird', EARLY_ROUTE_PROT
 /** One kernel route, as `ip -j route show` prints it (single next hop or `nexthops`). */
 export interface KernelRoute {
   readonly dst: string;
-  /** `bird`, `57`, ...: absent means `bird` (what {@link birdKernelRoutes} reads). */
+  /** `bird`, `57`, ...: absent means `bird`. */
   readonly protocol?: string;
   readonly metric?: number;
   readonly table?: string;
@@ -152,15 +152,8 @@ export async function kernelRoutesOf(
  * BIRD's kernel routes of one family, or why they could not be read.
  * Equivalent to: `ip -j -F route show proto bird`.
  */
-export async function birdKernelRoutes(run: CommandRunner, family: 4 | 6): Promise<KernelRoutesShown> {
-  const argv = ['ip', '-j', `-${family}`, 'route', 'show', 'proto', 'bird'];
-  const shown = await run(argv);
-  if (shown.code !== 0) return { failed: { argv, stderr: shown.stderr.trim() } };
-  try {
-    return { routes: JSON.parse(shown.stdout || '[]') as KernelRoute[] };
-  } catch {
-    return { failed: { argv, stderr: 'unparsable JSON' } };
-  }
+export function birdKernelRoutes(run: CommandRunner, family: 4 | 6): Promise<KernelRoutesShown> {
+  return kernelRoutesOf(run, family, ['bird']);
 }
 
 /** What {@link pruneNexthops} did. */
