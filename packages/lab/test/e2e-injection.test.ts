@@ -9,7 +9,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { mustRunPrivileged } from '@wg-gateway/testkit/netns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientAddresses, type Lab, waitFor, waitPing } from '../src/index.js';
+import { clientAddresses, type Lab, waitFor, waitPing, waitSettled } from '../src/index.js';
 import { BACKENDS, log, startLab } from './e2e-support.js';
 
 /** What the injector adds to its OSPF areas, per family, after its own stubnet. */
@@ -38,6 +38,9 @@ describe.runIf(mustRunPrivileged())('e2e: OSPF route injection by one unit', () 
             { name: 'c', units: 1, prefixes: ['198.18.0.0/24', '3fff:1000::/20'] },
           ],
         });
+        // The lab converges on early routes; what is checked below is what
+        // BIRD imported, so start once BIRD's own routes carry every link.
+        expect(await waitSettled(lab), "BIRD's routes carry every link").toBe(true);
         // c-1 turns hostile: its gateway process stops (so nothing rewrites
         // bird.conf), its BIRD keeps running with the injected stub networks.
         const pid = await lab.driverPid('c-1');
