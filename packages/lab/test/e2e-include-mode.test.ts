@@ -15,6 +15,7 @@ import {
   labStatus,
   waitFor,
   waitPing,
+  waitSettled,
 } from '../src/index.js';
 import { log, startLab } from './e2e-support.js';
 
@@ -86,9 +87,12 @@ describe.runIf(mustRunPrivileged())(
 
     it('converges: our fragment beside the hand-written protocol, ECMP via the main kernel protocols, pings pass', async () => {
       await checkUntouched();
+      // The lab converges on early routes; BIRD's own (from the main config's kernel protocols) follow.
+      expect(await waitSettled(lab), "BIRD's routes carry every link").toBe(true);
       for (const s of (await labStatus(lab)).filter((x) => x.site === 'b')) {
         for (const prefix of ['3fff::/20', '192.0.2.0/24']) {
           const route = s.routes.find((r) => r.prefix === prefix);
+          expect(route?.source, `${s.unit} ${prefix} from BIRD`).toBe('bird');
           expect(new Set(route?.nexthops).size, `${s.unit} ${prefix} next hops`).toBe(4);
         }
       }
