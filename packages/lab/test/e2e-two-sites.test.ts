@@ -20,6 +20,7 @@ import {
   waitConverged,
   waitFor,
   waitPing,
+  waitSettled,
 } from '../src/index.js';
 import { BACKENDS, liveLinks, log, startLab } from './e2e-support.js';
 
@@ -47,11 +48,14 @@ describe.runIf(mustRunPrivileged())('e2e: two sites × two units', () => {
       }, 60_000);
 
       it('(1) every unit has the remote prefixes as BIRD routes with 4 ECMP next hops', async () => {
+        // The lab converges on early routes; BIRD's own follow within seconds.
+        expect(await waitSettled(lab), "BIRD's routes carry every link").toBe(true);
         for (const s of await labStatus(lab)) {
           const remote = s.site === 'a' ? B_PREFIXES : A_PREFIXES;
           for (const prefix of remote) {
             const route = s.routes.find((r) => r.prefix === prefix);
             expect(route, `${s.unit} route ${prefix}`).toBeDefined();
+            expect(route?.source, `${s.unit} ${prefix} from BIRD`).toBe('bird');
             expect(new Set(route?.nexthops).size, `${s.unit} ${prefix} next hops`).toBe(4);
           }
         }
