@@ -16,7 +16,7 @@ import {
   pruneNexthops,
   routeEditArgv,
 } from '../src/system/nexthop-prune.js';
-import { startFakeBirdSocket } from './support/fake-bird-socket.js';
+import { birdFixture, startFakeBirdSocket } from './support/fake-bird-socket.js';
 
 const neighbor = (protocol: string, iface: string, state = 'Full'): OspfNeighbor => ({
   protocol,
@@ -159,6 +159,98 @@ describe.runIf(mustRunPrivileged())('fast reroute: pruning the kernel routes of 
       edits: 0,
       failed: [],
     });
+  });
+
+  it('prunes a lost link again when its next hops are put back within the watch window, and not after', async () => {
+    // vba and vbc: the interfaces of the recorded neighbour replies. The fake
+    // BIRD first has both Full in both families, then only vba in IPv6.
+    const ip = (...args: string[]) => ns.exec(['ip', ...args]);
+    for (const [dev, peer, net] of [
+      ['vba', 'pvba', '169.254.0.9/30'],
+      ['vbc', 'pvbc', '169.254.0.13/30'],
+    ] as const) {
+      await ip('link', 'add', dev, 'type', 'veth', 'peer', 'name', peer);
+      await ip('addr', 'add', net, 'dev', dev);
+      await ip('link', 'set', dev, 'up');
+      await ip('link', 'set', peer, 'up');
+    }
+    // What BIRD installs (and puts back on a re-feed while its LSAs are stale).
+    const putBack = async () => {
+      await ip(
+        'route',
+        'replace',
+        '203.0.113.0/24',
+        'proto',
+        'bird',
+        'metric',
+        '32',
+        ...['nexthop', 'via', '169.254.0.10', 'dev', 'vba', 'nexthop', 'via', '169.254.0.14', 'dev', 'vbc'],
+      );
+      await ip(
+        '-6',
+        'route',
+        'replace',
+        '2001:db8:1::/48',
+        'proto',
+        'bird',
+        'metric',
+        '32',
+        ...['nexthop', 'via', 'fe80::2', 'dev', 'vba', 'nexthop', 'via', 'fe80::2', 'dev', 'vbc'],
+      );
+    };
+    const routes = async () =>
+      (await ip('-4', 'route', 'show', '203.0.113.0/24')).stdout +
+      (await ip('-6', 'route', 'show', '2001:db8:1::/48')).stdout;
+    const pruned = (text: string) =>
+      !text.includes('203.0.113.0/24') && /via fe80::2 dev vba/.test(text) && !text.includes('vbc');
+    // The recorded replies, with the gateway's protocol names.
+    const gatewayNames = (fixture: string) => ({
+      text: birdFixture(fixture).replace(/^(1013-| )(ospf[46]):/gm, '$1wg_gateway_$2:'),
+    });
+    let neighbors = gatewayNames('show-ospf-neighbors');
+    const fake = await startFakeBirdSocket((cmd) =>
+      cmd.startsWith('show ospf neighbors') ? neighbors : undefined,
+    );
+    const fr = new FastReroute({
+      socketPath: fake.socketPath,
+      pollMs: 30,
+      run: commandRunner({ prefix: ns.enter }),
+      log: createLogger({ level: 'silent' }),
+      downWatchMs: 4000,
+    });
+    const until = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
+      return check();
+    };
+    try {
+      await putBack();
+      // Nothing went down yet: a route change reads nothing and edits nothing.
+      await fr.routesChanged();
+      fr.start();
+      expect(
+        await until(async () => fake.received.filter((c) => c.startsWith('show ospf')).length >= 2),
+      ).toBe(true);
+      expect(await routes()).toContain('vbc');
+      neighbors = gatewayNames('show-ospf-neighbors-one');
+      const lostAt = Date.now();
+      expect(
+        (await until(async () => pruned(await routes()))) ? '' : await routes(),
+        'pruned when the adjacencies went',
+      ).toBe('');
+      // BIRD puts the dead next hops back (re-feed, SPF on stale LSAs): out again.
+      await putBack();
+      await fr.routesChanged();
+      expect(pruned(await routes()), 'pruned again inside the window').toBe(true);
+      // Past the window BIRD's routes are its own again.
+      await new Promise((r) => setTimeout(r, Math.max(0, lostAt + 4100 - Date.now())));
+      await putBack();
+      await fr.routesChanged();
+      expect(await routes()).toMatch(/dev vbc/);
+    } finally {
+      fr.stop();
+      await fake.close();
+      await ip('route', 'del', '203.0.113.0/24').catch(() => undefined);
+    }
   });
 });
 

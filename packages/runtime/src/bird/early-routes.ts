@@ -39,6 +39,7 @@
  */
 import { canonicalCidr, type LinkNexthop } from '@wg-gateway/core';
 import type { Logger } from '../log.js';
+import { CoalescedRun } from '../system/coalesced-run.js';
 import type { CommandRunner } from '../system/command.js';
 import {
   EARLY_ROUTE_PROTOCOL,
@@ -177,8 +178,10 @@ export class EarlyRoutes {
   /** Compare again until then (an adjacency changed). */
   #watchUntil = 0;
   #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
+  readonly #sync = new CoalescedRun(
+    () => this.#syncOnce(),
+    () => !this.#stopped,
+  );
   #stopped = false;
 
   constructor(options: EarlyRoutesOptions) {
@@ -227,11 +230,11 @@ export class EarlyRoutes {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    await this.#running;
+    await this.#sync.idle();
     if (options.withdraw === false) return;
     this.#full = new Set();
     this.#since.clear();
-    await this.#sync();
+    await this.#syncOnce();
   }
 
   #now(): number {
@@ -239,22 +242,11 @@ export class EarlyRoutes {
   }
 
   #update(): void {
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = (async () => {
-      do {
-        this.#again = false;
-        await this.#sync();
-      } while (this.#again && !this.#stopped);
-    })().finally(() => {
-      this.#running = undefined;
-    });
+    void this.#sync.run();
   }
 
   /** One comparison of both families with BIRD's routes, and the edits it asks for. */
-  async #sync(): Promise<void> {
+  async #syncOnce(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     const now = this.#now();

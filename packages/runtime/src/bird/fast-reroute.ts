@@ -16,9 +16,19 @@
  * kernel scan; the same re-feed runs when the watcher starts and when an
  * adjacency comes back, so a prune whose re-feed was lost (the process was
  * killed right after it) is healed too.
+ *
+ * For {@link DOWN_WATCH_MS} after a link lost its adjacency, a link route
+ * put back through it is pruned again: right after the re-feed, and on every
+ * kernel route change ({@link FastReroute.routesChanged}). BIRD still holds
+ * such routes while its own router LSA waits out MinLSInterval (5 s) after
+ * a recent change, so the re-feed, or an SPF run on the stale LSAs, would
+ * otherwise put the dead next hops back for a second or more: a whole
+ * remote site that went down came back into the routes (and the VRRP
+ * priorities) ~3 s later for ~1 s.
  * @module
  */
 import type { Logger } from '../log.js';
+import { CoalescedRun } from '../system/coalesced-run.js';
 import type { CommandRunner } from '../system/command.js';
 import { type PruneResult, pruneNexthops } from '../system/nexthop-prune.js';
 import { BirdControl } from './bird-control.js';
@@ -34,6 +44,12 @@ export const GATEWAY_KERNEL_PROTOCOLS = ['wg_gateway_kernel4', 'wg_gateway_kerne
 
 /** Delay from a prune to re-feeding the kernel protocols: past BIRD's next 1 s tick, with margin. */
 export const RESYNC_DELAY_MS = 2500;
+
+/**
+ * How long after a link lost its adjacency a link route through it is
+ * pruned again: past BIRD's MinLSInterval (5 s) and the re-feed, with margin.
+ */
+export const DOWN_WATCH_MS = 15_000;
 
 /** `family:interface` of every gateway OSPF neighbour in `Full`. */
 export function fullAdjacencies(neighbors: readonly OspfNeighbor[]): Set<string> {
@@ -79,6 +95,8 @@ export interface FastRerouteOptions {
    * them. Not called while BIRD cannot be read.
    */
   readonly onAdjacencies?: (full: ReadonlySet<string>) => void;
+  /** Default {@link DOWN_WATCH_MS} (tests shorten it). */
+  readonly downWatchMs?: number;
 }
 
 /** Polls BIRD's OSPF neighbours and prunes the next hops of links that lost theirs; see the module doc. */
@@ -90,6 +108,12 @@ export class FastReroute {
   #full: Set<string> | undefined;
   #stopped = false;
   #busy = false;
+  /** `family:interface` of links that lost their adjacency → until when routes through them are pruned again. */
+  readonly #down = new Map<string, number>();
+  readonly #reprune = new CoalescedRun(
+    () => this.#repruneOnce(),
+    () => !this.#stopped,
+  );
 
   constructor(options: FastRerouteOptions) {
     this.#o = options;
@@ -113,6 +137,59 @@ export class FastReroute {
     this.#control = undefined;
   }
 
+  /**
+   * A kernel route changed: take out again any next hop that a link route
+   * has through a link that lost its adjacency less than
+   * {@link DOWN_WATCH_MS} ago (see the module doc). Nothing is read when no
+   * link went down lately. Never throws.
+   */
+  routesChanged(): Promise<void> {
+    if (this.#stopped || this.#down.size === 0) return Promise.resolve();
+    return this.#reprune.run();
+  }
+
+  async #repruneOnce(): Promise<void> {
+    const now = Date.now();
+    const lost = new Map<4 | 6, Set<string>>();
+    for (const [key, until] of this.#down) {
+      if (until <= now) {
+        this.#down.delete(key);
+        continue;
+      }
+      const [family, ifname = ''] = key.split(/:(.*)/s);
+      const f = family === '4' ? 4 : 6;
+      lost.set(f, (lost.get(f) ?? new Set<string>()).add(ifname));
+    }
+    if (lost.size === 0 || this.#stopped) return;
+    try {
+      const result = await this.#prune(lost);
+      if (result.edits === 0 && result.failed.length === 0) return;
+      this.#report(lost, result, 'fast reroute: pruned next hops put back through links still down');
+    } catch (e) {
+      this.#o.log.warn({ err: e }, 'fast reroute: re-prune failed; BIRD drops the dead next hops itself');
+    }
+  }
+
+  async #prune(lost: ReadonlyMap<4 | 6, ReadonlySet<string>>): Promise<PruneResult> {
+    const results = await Promise.all(
+      [...lost].map(([family, ifs]) => pruneNexthops(this.#o.run, ifs, [family])),
+    );
+    return {
+      edits: results.reduce((n, r) => n + r.edits, 0),
+      failed: results.flatMap((r) => r.failed),
+    };
+  }
+
+  #report(lost: ReadonlyMap<4 | 6, ReadonlySet<string>>, result: PruneResult, msg: string): void {
+    const interfaces = Object.fromEntries([...lost].map(([f, s]) => [`ipv${f}`, [...s]]));
+    if (result.failed.length > 0) {
+      this.#o.log.warn({ interfaces, failed: result.failed }, 'fast reroute: some next hops not pruned');
+    } else {
+      this.#o.log.info({ interfaces, routes: result.edits }, msg);
+    }
+    this.#o.onPrune?.(lost, result);
+  }
+
   /** Re-feed BIRD's kernel protocols once, {@link RESYNC_DELAY_MS} after the last prune. */
   #scheduleResync(): void {
     if (this.#resync) clearTimeout(this.#resync);
@@ -122,12 +199,15 @@ export class FastReroute {
       // Equivalent to: `birdc reload out wg_gateway_kernel4` (and 6).
       const control = this.#control;
       if (!control) return;
-      void Promise.all(GATEWAY_KERNEL_PROTOCOLS.map((p) => control.request(`reload out ${p}`))).catch((e) =>
-        this.#o.log.warn(
-          { err: e },
-          'fast reroute: kernel routes not re-fed; BIRD fixes them at its next scan',
-        ),
-      );
+      void Promise.all(GATEWAY_KERNEL_PROTOCOLS.map((p) => control.request(`reload out ${p}`)))
+        .catch((e) =>
+          this.#o.log.warn(
+            { err: e },
+            'fast reroute: kernel routes not re-fed; BIRD fixes them at its next scan',
+          ),
+        )
+        // The re-feed puts back what BIRD holds, dead next hops included.
+        .then(() => this.routesChanged());
     }, RESYNC_DELAY_MS);
     this.#resync.unref();
   }
@@ -142,6 +222,7 @@ export class FastReroute {
       const before = this.#full;
       this.#full = now;
       this.#o.onAdjacencies?.(now);
+      for (const key of now) this.#down.delete(key);
       // A prune whose re-feed never ran (this process was killed within
       // RESYNC_DELAY_MS of it, or BIRD restarted) leaves next hops missing
       // that BIRD believes installed: re-feed once at the start and whenever
@@ -150,23 +231,9 @@ export class FastReroute {
       if (!before) return;
       const lost = lostAdjacencies(before, now);
       if (lost.size === 0) return;
-      const results = await Promise.all(
-        [...lost].map(([family, ifs]) => pruneNexthops(this.#o.run, ifs, [family])),
-      );
-      const result: PruneResult = {
-        edits: results.reduce((n, r) => n + r.edits, 0),
-        failed: results.flatMap((r) => r.failed),
-      };
-      const interfaces = Object.fromEntries([...lost].map(([f, s]) => [`ipv${f}`, [...s]]));
-      if (result.failed.length > 0) {
-        this.#o.log.warn({ interfaces, failed: result.failed }, 'fast reroute: some next hops not pruned');
-      } else {
-        this.#o.log.info(
-          { interfaces, routes: result.edits },
-          'fast reroute: pruned next hops of links that lost OSPF',
-        );
-      }
-      this.#o.onPrune?.(lost, result);
+      const until = Date.now() + (this.#o.downWatchMs ?? DOWN_WATCH_MS);
+      for (const [family, ifs] of lost) for (const i of ifs) this.#down.set(`${family}:${i}`, until);
+      this.#report(lost, await this.#prune(lost), 'fast reroute: pruned next hops of links that lost OSPF');
       this.#scheduleResync();
     } catch (e) {
       // BIRD restarting or not started yet: drop the connection, and forget
@@ -175,6 +242,8 @@ export class FastReroute {
       this.#control?.close();
       this.#control = undefined;
       this.#full = undefined;
+      // A restarted BIRD re-learns everything; its first routes are its own.
+      this.#down.clear();
     } finally {
       this.#busy = false;
     }

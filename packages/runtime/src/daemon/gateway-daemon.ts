@@ -282,10 +282,20 @@ export class GatewayDaemon {
     // Track files follow every route change BIRD makes (a route back, one
     // withdrawn without a prune) as it happens, from one long-lived
     // `ip monitor route`: a steady gateway spawns nothing for them. The slow
-    // timer only covers a monitor that could not run.
-    const monitor = trackFiles
-      ? new EventMonitor({ onChange: () => void trackFiles.refresh(), log: this.logger })
-      : undefined;
+    // timer only covers a monitor that could not run. Fast reroute first
+    // takes out dead next hops that BIRD put back (a stale route computation
+    // after a link went down), so the files never count them as routes.
+    const monitor =
+      trackFiles || reroute
+        ? new EventMonitor({
+            onChange: () =>
+              void (async () => {
+                await reroute?.routesChanged();
+                await trackFiles?.refresh();
+              })(),
+            log: this.logger,
+          })
+        : undefined;
     monitor?.start();
     // The MSS clamping table is trusted between reconciles; any table event
     // (someone flushed the ruleset, or our own load) makes the next one look.

@@ -17,6 +17,7 @@ import { basename } from 'node:path';
 import { type Prefix, parsePrefix, prefixContains } from '@wg-gateway/core';
 import type { Logger } from '../log.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
+import { CoalescedRun } from '../system/coalesced-run.js';
 import type { CommandRunner } from '../system/command.js';
 import { type KernelRoute, kernelRoutesOf, LINK_ROUTE_PROTOCOLS } from '../system/nexthop-prune.js';
 
@@ -89,8 +90,7 @@ export class RouteTrackFiles {
   #groups: readonly TrackGroup[] = [];
   /** Value last written per file; a file is rewritten only when its value changes. */
   readonly #written = new Map<string, string>();
-  #running: Promise<void> | undefined;
-  #again = false;
+  readonly #refresh = new CoalescedRun(() => this.#refreshOnce());
   #closed = false;
 
   constructor(options: RouteTrackFilesOptions) {
@@ -119,21 +119,7 @@ export class RouteTrackFiles {
    */
   refresh(): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    if (this.#running) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = (async () => {
-      try {
-        do {
-          this.#again = false;
-          await this.#refreshOnce();
-        } while (this.#again);
-      } finally {
-        this.#running = undefined;
-      }
-    })();
-    return this.#running;
+    return this.#refresh.run();
   }
 
   /** Stop: later {@link refresh} calls do nothing; the files keep their values. */
@@ -147,7 +133,7 @@ export class RouteTrackFiles {
    */
   async release(): Promise<void> {
     this.close();
-    await this.#running;
+    await this.#refresh.idle();
     await this.#write(this.#groups.map((g) => [g.file, '0']));
   }
 

@@ -21,9 +21,13 @@ export interface FakeBirdSocket {
   close(): Promise<void>;
 }
 
-/** Start the fake; `reply(cmd)` names the fixture to answer with (undefined: syntax error). */
+/**
+ * Start the fake; `reply(cmd)` names the fixture to answer with (undefined:
+ * syntax error), or gives the reply text itself (`{ text }`, e.g. a fixture
+ * with its protocols renamed).
+ */
 export async function startFakeBirdSocket(
-  reply: (cmd: string) => string | undefined,
+  reply: (cmd: string) => string | { readonly text: string } | undefined,
 ): Promise<FakeBirdSocket> {
   const dir = await mkdtemp(join(tmpdir(), 'wb-fakebird-'));
   const socketPath = join(dir, 'bird.ctl');
@@ -37,7 +41,8 @@ export async function startFakeBirdSocket(
         const cmd = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         received.push(cmd);
-        const text = birdFixture(reply(cmd) ?? 'syntax-error');
+        const r = reply(cmd);
+        const text = typeof r === 'object' ? r.text : birdFixture(r ?? 'syntax-error');
         conn.write(text.slice(0, 7));
         setTimeout(() => conn.write(text.slice(7)), 5);
       }
