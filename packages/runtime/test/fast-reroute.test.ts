@@ -87,6 +87,23 @@ describe('fast reroute: pruning next hops', () => {
   });
 });
 
+/** `ip [-6] route VERB PREFIX proto bird metric 32 ARGS...` in `ns`, as BIRD installs a route. */
+const birdRouteIn =
+  (ns: Netns) =>
+  (verb: 'add' | 'replace', prefix: string, ...args: string[]) =>
+    ns.exec([
+      'ip',
+      ...(prefix.includes(':') ? ['-6'] : []),
+      'route',
+      verb,
+      prefix,
+      'proto',
+      'bird',
+      'metric',
+      '32',
+      ...args,
+    ]);
+
 const prefix = uniquePrefix('wfr');
 
 describe.runIf(mustRunPrivileged())('fast reroute: pruning the kernel routes of a namespace', () => {
@@ -110,39 +127,17 @@ describe.runIf(mustRunPrivileged())('fast reroute: pruning the kernel routes of 
 
   it('takes the dead interface out of BIRD routes of both families and leaves other routes alone', async () => {
     const ip = (...args: string[]) => ns.exec(['ip', ...args]);
-    await ip(
-      'route',
+    const birdRoute = birdRouteIn(ns);
+    await birdRoute(
       'add',
       '198.51.100.0/24',
-      'proto',
-      'bird',
-      'metric',
-      '32',
       ...['nexthop', 'via', '169.254.0.2', 'dev', 'la', 'nexthop', 'via', '169.254.0.6', 'dev', 'lb'],
     );
-    await ip(
-      'route',
-      'add',
-      '203.0.113.0/24',
-      'proto',
-      'bird',
-      'metric',
-      '32',
-      'via',
-      '169.254.0.2',
-      'dev',
-      'la',
-    );
+    await birdRoute('add', '203.0.113.0/24', 'via', '169.254.0.2', 'dev', 'la');
     await ip('route', 'add', '192.0.2.0/24', 'proto', 'static', 'via', '169.254.0.2', 'dev', 'la');
-    await ip(
-      '-6',
-      'route',
+    await birdRoute(
       'add',
       '2001:db8::/32',
-      'proto',
-      'bird',
-      'metric',
-      '32',
       ...['nexthop', 'via', 'fe80::2', 'dev', 'la', 'nexthop', 'via', 'fe80::2', 'dev', 'lb'],
     );
     const result = await pruneNexthops(commandRunner({ prefix: ns.enter }), new Set(['la']));
@@ -165,6 +160,7 @@ describe.runIf(mustRunPrivileged())('fast reroute: pruning the kernel routes of 
     // vba and vbc: the interfaces of the recorded neighbour replies. The fake
     // BIRD first has both Full in both families, then only vba in IPv6.
     const ip = (...args: string[]) => ns.exec(['ip', ...args]);
+    const birdRoute = birdRouteIn(ns);
     for (const [dev, peer, net] of [
       ['vba', 'pvba', '169.254.0.9/30'],
       ['vbc', 'pvbc', '169.254.0.13/30'],
@@ -176,25 +172,14 @@ describe.runIf(mustRunPrivileged())('fast reroute: pruning the kernel routes of 
     }
     // What BIRD installs (and puts back on a re-feed while its LSAs are stale).
     const putBack = async () => {
-      await ip(
-        'route',
+      await birdRoute(
         'replace',
         '203.0.113.0/24',
-        'proto',
-        'bird',
-        'metric',
-        '32',
         ...['nexthop', 'via', '169.254.0.10', 'dev', 'vba', 'nexthop', 'via', '169.254.0.14', 'dev', 'vbc'],
       );
-      await ip(
-        '-6',
-        'route',
+      await birdRoute(
         'replace',
         '2001:db8:1::/48',
-        'proto',
-        'bird',
-        'metric',
-        '32',
         ...['nexthop', 'via', 'fe80::2', 'dev', 'vba', 'nexthop', 'via', 'fe80::2', 'dev', 'vbc'],
       );
     };
