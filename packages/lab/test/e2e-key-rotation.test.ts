@@ -7,6 +7,7 @@
  * timings.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { mustRunPrivileged } from '@wg-gateway/testkit/netns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliCommand, clientAddresses, echoReplySeqs, type Lab, sleep, waitFor } from '../src/index.js';
@@ -141,6 +142,29 @@ async function activeKeys(lab: Lab, unit: string): Promise<string[]> {
   return (await unitState(lab, unit)).keys.filter((k) => !k.retired).map((k) => k.publicKey);
 }
 
+/**
+ * On a loss: what each unit logged since `since` (time, message, fields;
+ * reconcile reports left out), to read against the loss times printed
+ * with the flows. The lab may be gone by the time anyone looks.
+ */
+async function logUnitEvents(lab: Lab, since: number): Promise<void> {
+  for (const u of UNITS) {
+    const text = await readFile(lab.paths(u).log, 'utf8').catch(() => '');
+    const lines: string[] = [];
+    for (const line of text.split('\n')) {
+      let e: { time?: number; msg?: string; stages?: unknown };
+      try {
+        e = JSON.parse(line) as typeof e;
+      } catch {
+        continue;
+      }
+      if (e.time === undefined || e.time < since || e.stages !== undefined) continue;
+      lines.push(`${new Date(e.time).toISOString().slice(11, 23)} ${line.slice(0, 400)}`);
+    }
+    log(`(unit log) ${u}, ${lines.length} lines since the start:\n${lines.slice(-120).join('\n')}`);
+  }
+}
+
 /** Zero loss (issue 15): every packet of every flow answered. */
 const MAX_LOST = 0;
 
@@ -214,6 +238,7 @@ describe.runIf(mustRunPrivileged())('e2e: key rotation under traffic', () => {
         log(
           `(rotation) ${backend}: both units, whole peering: ${(wall / 1000).toFixed(1)} s; ${lost} packets lost`,
         );
+        if (lost > MAX_LOST) await logUnitEvents(lab, t0 - 2000);
         expect(done, 'both rotations completed').toBe(true);
         expect(lost).toBeLessThanOrEqual(MAX_LOST);
         const after = { a: await activeKeys(lab, 'a-1'), b: await activeKeys(lab, 'b-1') };
@@ -252,6 +277,7 @@ describe.runIf(mustRunPrivileged())('e2e: key rotation under traffic', () => {
         log(
           `(rotation restart) ${backend}: completed in ${(wall / 1000).toFixed(1)} s; ${lost} packets lost`,
         );
+        if (lost > MAX_LOST) await logUnitEvents(lab, t0 - 2000);
         expect(mid).toBe(true);
         expect(done, 'both rotations completed').toBe(true);
         expect(lost).toBeLessThanOrEqual(MAX_LOST);
