@@ -150,16 +150,9 @@ export class FastReroute {
 
   async #repruneOnce(): Promise<void> {
     const now = Date.now();
-    const lost = new Map<4 | 6, Set<string>>();
-    for (const [key, until] of this.#down) {
-      if (until <= now) {
-        this.#down.delete(key);
-        continue;
-      }
-      const [family, ifname = ''] = key.split(/:(.*)/s);
-      const f = family === '4' ? 4 : 6;
-      lost.set(f, (lost.get(f) ?? new Set<string>()).add(ifname));
-    }
+    for (const [key, until] of this.#down) if (until <= now) this.#down.delete(key);
+    // The same `family:interface` keys as the polls: grouped per family the same way.
+    const lost = lostAdjacencies(new Set(this.#down.keys()), new Set());
     if (lost.size === 0 || this.#stopped) return;
     try {
       const result = await this.#prune(lost);
